@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+
+export const USAGE = `face-reshape — on-device face reshaping (MediaPipe landmarks + WebGPU warp) in headless Chromium
+
+Usage:
+  face-reshape detect IN... [--json] [--max-faces N] [--tiling auto|off] [--delegate cpu|gpu] [--model FILE.task]
+  face-reshape reshape IN --shape S --strength X --out OUT [--edit NAME=X ...] [--json] [--backend webgpu|cpu]
+
+Options:
+  --json             machine-readable output on stdout
+  --max-faces N      most faces per image (default 4)
+  --tiling MODE      extra detection pass over tiles for small faces: auto (default) or off
+  --delegate D       landmark model delegate: cpu (default) or gpu
+  --model FILE       a Face Landmarker .task bundle to use instead of the built-in one
+  --backend B        warp backend: webgpu (default; falls back to cpu with a warning) or cpu
+Chromium is found via CHROMIUM_PATH, PUPPETEER_EXECUTABLE_PATH, then /usr/bin/chromium.`;
+
+export function parseCli(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      'max-faces': { type: 'string' },
+      tiling: { type: 'string' },
+      delegate: { type: 'string' },
+      model: { type: 'string' },
+      backend: { type: 'string' },
+      shape: { type: 'string' },
+      strength: { type: 'string' },
+      out: { type: 'string' },
+      edit: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  return { command: positionals[0], inputs: positionals.slice(1), values };
+}
+
+export class UsageError extends Error {}
+
+export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+}
+
+export function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer; got "${value}".`);
+  return n;
+}

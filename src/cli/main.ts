@@ -1,0 +1,43 @@
+import { startRuntime } from '../node/runtime';
+import { parseCli, UsageError, USAGE } from './args';
+import { runDetect } from './detect';
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCli(argv);
+  } catch (e) {
+    process.stderr.write(`face-reshape: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { command, inputs, values } = parsed;
+  if (values.help || !command) {
+    process.stdout.write(USAGE + '\n');
+    return command || values.help ? 0 : 2;
+  }
+  if (command !== 'detect') {
+    process.stderr.write(`face-reshape: unknown command "${command}".\n\n${USAGE}\n`);
+    return 2;
+  }
+  const rt = await startRuntime();
+  try {
+    const { page } = await rt.newPage();
+    return await runDetect(page, inputs, values, (line) => process.stdout.write(line + '\n'));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`face-reshape: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    await rt.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`face-reshape: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,265 @@
+import { FaceReshapeError } from '../errors.js';
+import { FaceGeometry } from '../shapes/frame.js';
+import { shapePrimitives } from '../shapes/index.js';
+import type { ShapeName } from '../shapes/names.js';
+import { isIdentity, limitRadius, primitiveBounds, type Primitive } from '../shapes/primitives.js';
+import type { Face } from '../types.js';
+import { guardFolds } from './jacobian.js';
+import type { DisplacementField, FieldRegion } from './types.js';
+
+export interface FieldEdit {
+  shape: ShapeName | number;
+  strength: number;
+}
+
+export interface FieldItem {
+  face: Face | FaceGeometry;
+  edits: readonly FieldEdit[];
+}
+
+export interface BuildOptions {
+  /** Grid spacing in pixels for every region; default per face, see `cellFor`. */
+  cell?: number;
+  /** Fixed-point iterations of the inversion (default 6). */
+  iterations?: number;
+  /** Fold guard target: every Jacobian determinant ≥ this (default 0.25; the contract needs > 0.2). 0 disables. */
+  minDet?: number;
+}
+
+export interface BuildInfo {
+  field: DisplacementField;
+  /** Fold-guard factor applied to each region (1 = the edits as designed). */
+  scales: number[];
+  /** Primitives per region, after the locality clamp (for tests and debugging). */
+  primitives: Primitive[][];
+}
+
+/**
+ * Grid spacing: about face width / 75, clamped to 4–8 px (a 600 px face gets 8 px cells: ~75
+ * nodes across the face, so an eye bulge spans ~15 nodes, enough for smooth C² falloffs while the
+ * build stays at a few thousand nodes). Faces under 300 px get 4 px, and tiny faces (< 40 px)
+ * go down to 2 px so their falloffs are still resolved.
+ */
+export function cellFor(faceWidth: number): number {
+  const c = Math.round(faceWidth / 75);
+  if (faceWidth < 40) return 2;
+  return Math.min(8, Math.max(4, c));
+}
+
+interface Group {
+  prims: Primitive[];
+  cell: number;
+  box: [number, number, number, number];
+}
+
+/** Node-aligned grid of a box with a ring of zero nodes outside it, and its pixel rect clipped to the image. */
+function layout(box: [number, number, number, number], cell: number, width: number, height: number): Omit<FieldRegion, 'offset'> {
+  const i0 = Math.floor(box[0] / cell) - 1;
+  const j0 = Math.floor(box[1] / cell) - 1;
+  const i1 = Math.ceil(box[2] / cell) + 1;
+  const j1 = Math.ceil(box[3] / cell) + 1;
+  const x0 = i0 * cell;
+  const y0 = j0 * cell;
+  const cols = i1 - i0 + 1;
+  const rows = j1 - j0 + 1;
+  return {
+    x0,
+    y0,
+    cell,
+    cols,
+    rows,
+    px0: Math.max(0, x0),
+    py0: Math.max(0, y0),
+    px1: Math.min(width, x0 + (cols - 1) * cell),
+    py1: Math.min(height, y0 + (rows - 1) * cell),
+  };
+}
+
+function overlaps(a: Omit<FieldRegion, 'offset'>, b: Omit<FieldRegion, 'offset'>): boolean {
+  return a.px0 < b.px1 && b.px0 < a.px1 && a.py0 < b.py1 && b.py0 < a.py1;
+}
+
+/**
+ * Evaluates the forward motion f (content at p moves to p + f(p)) of all primitives on the
+ * region's nodes. Each primitive only visits the nodes inside its own bounds.
+ */
+function evalForward(r: Omit<FieldRegion, 'offset'>, prims: readonly Primitive[], fx: Float64Array, fy: Float64Array): void {
+  const { x0, y0, cell, cols, rows } = r;
+  for (const p of prims) {
+    const b = primitiveBounds(p);
+    const ia = Math.max(1, Math.ceil((b[0] - x0) / cell));
+    const ib = Math.min(cols - 2, Math.floor((b[2] - x0) / cell));
+    const ja = Math.max(1, Math.ceil((b[1] - y0) / cell));
+    const jb = Math.min(rows - 2, Math.floor((b[3] - y0) / cell));
+    const irx = 1 / p.rx;
+    const iry = 1 / p.ry;
+    const inner = p.inner;
+    const span = 1 / (1 - inner);
+    for (let j = ja; j <= jb; j++) {
+      const qy = y0 + j * cell - p.cy;
+      for (let i = ia; i <= ib; i++) {
+        const qx = x0 + i * cell - p.cx;
+        const a = (p.e1x * qx + p.e1y * qy) * irx;
+        const c = (p.e2x * qx + p.e2y * qy) * iry;
+        const rho2 = a * a + c * c;
+        if (rho2 >= 1) continue;
+        let w: number;
+        if (inner > 0) {
+          const rho = Math.sqrt(rho2);
+          if (rho <= inner) w = 1;
+          else {
+            const s = (rho - inner) * span;
+            const q = 1 - s * s;
+            w = q * q * q;
+          }
+        } else {
+          const q = 1 - rho2;
+          w = q * q * q;
+        }
+        const k = j * cols + i;
+        fx[k] += (p.tx + p.a11 * qx + p.a12 * qy) * w;
+        fy[k] += (p.ty + p.a21 * qx + p.a22 * qy) * w;
+      }
+    }
+  }
+}
+
+/**
+ * Inverts the forward motion into the backward displacement: d(p) = −f(p + d(p)), solved per
+ * node by fixed-point iteration from d = −f(p), with f bilinearly interpolated between nodes.
+ * The iteration contracts at rate |∇f| (well below 1 for any field the fold guard accepts), so a
+ * few steps put each landmark where its edit sends it. Where f is zero around a node, d stays
+ * exactly zero, so the field's support never grows.
+ */
+function invert(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Array, out: Float32Array, base: number, iterations: number): void {
+  const { cell, cols, rows } = r;
+  const inv = 1 / cell;
+  const maxI = cols - 1;
+  const maxJ = rows - 1;
+  for (let j = 0; j < rows; j++) {
+    for (let i = 0; i < cols; i++) {
+      const k = j * cols + i;
+      let dx = -fx[k];
+      let dy = -fy[k];
+      if (dx === 0 && dy === 0) continue;
+      for (let it = 0; it < iterations; it++) {
+        let gx = i + dx * inv;
+        let gy = j + dy * inv;
+        gx = gx < 0 ? 0 : gx > maxI ? maxI : gx;
+        gy = gy < 0 ? 0 : gy > maxJ ? maxJ : gy;
+        let ix = Math.floor(gx);
+        let iy = Math.floor(gy);
+        if (ix >= maxI) ix = maxI - 1;
+        if (iy >= maxJ) iy = maxJ - 1;
+        const sx = gx - ix;
+        const sy = gy - iy;
+        const k00 = iy * cols + ix;
+        const k01 = k00 + cols;
+        const w00 = (1 - sx) * (1 - sy);
+        const w10 = sx * (1 - sy);
+        const w01 = (1 - sx) * sy;
+        const w11 = sx * sy;
+        dx = -(fx[k00] * w00 + fx[k00 + 1] * w10 + fx[k01] * w01 + fx[k01 + 1] * w11);
+        dy = -(fy[k00] * w00 + fy[k00 + 1] * w10 + fy[k01] * w01 + fy[k01 + 1] * w11);
+      }
+      out[(base + k) * 2] = dx;
+      out[(base + k) * 2 + 1] = dy;
+    }
+  }
+  // The outer ring is zero by construction (it lies outside every primitive's bounds); make it exact.
+  for (let i = 0; i < cols; i++) {
+    out[(base + i) * 2] = out[(base + i) * 2 + 1] = 0;
+    out[(base + maxJ * cols + i) * 2] = out[(base + maxJ * cols + i) * 2 + 1] = 0;
+  }
+  for (let j = 0; j < rows; j++) {
+    out[(base + j * cols) * 2] = out[(base + j * cols) * 2 + 1] = 0;
+    out[(base + j * cols + maxI) * 2] = out[(base + j * cols + maxI) * 2 + 1] = 0;
+  }
+}
+
+/**
+ * Builds ONE backward displacement field for all edits of all faces (one warp pass).
+ *
+ * - Each edit contributes primitives (src/shapes); their forward motions are summed, evaluated on
+ *   a coarse node grid over each face's region of influence only, and inverted (see `invert`).
+ * - Locality: every primitive is centred inside the landmark hull and its radius is clamped to
+ *   0.5 × face width − 2 cells, so nothing farther than 0.5 × face width from the hull moves,
+ *   bilinear spread included.
+ * - Regions: a face's region is its primitives' bounds plus one ring of zero nodes; regions whose
+ *   pixel rects overlap are merged (smallest cell wins), so neighbouring faces share one grid and
+ *   blend without seams. Pixel rects are clipped to the image; grids may extend past it.
+ * - Folds: guardFolds scales a region down where any Jacobian determinant would drop below minDet.
+ */
+export function buildFieldWithInfo(width: number, height: number, items: readonly FieldItem[], options: BuildOptions = {}): BuildInfo {
+  if (!(width > 0 && height > 0)) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', `buildField: bad image size ${width}×${height}`);
+  const iterations = options.iterations ?? 6;
+  const minDet = options.minDet ?? 0.25;
+  let groups: Group[] = [];
+  for (const item of items) {
+    if (!item.edits.length) continue;
+    const g = FaceGeometry.from(item.face);
+    if (!(g.width > 1)) continue;
+    const cell = options.cell ?? cellFor(g.width);
+    const maxR = 0.5 * g.width - 2 * cell;
+    if (maxR <= cell) continue;
+    const prims: Primitive[] = [];
+    for (const e of item.edits) {
+      for (const p of shapePrimitives(g, e.shape, e.strength)) if (!isIdentity(p)) prims.push(limitRadius(p, maxR));
+    }
+    if (!prims.length) continue;
+    const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const p of prims) {
+      const b = primitiveBounds(p);
+      box[0] = Math.min(box[0], b[0]);
+      box[1] = Math.min(box[1], b[1]);
+      box[2] = Math.max(box[2], b[2]);
+      box[3] = Math.max(box[3], b[3]);
+    }
+    groups.push({ prims, cell, box });
+  }
+  // Merge groups whose pixel rects overlap, until none do.
+  for (let merged = true; merged; ) {
+    merged = false;
+    const rects = groups.map((gr) => layout(gr.box, gr.cell, width, height));
+    outer: for (let a = 0; a < groups.length; a++) {
+      for (let b = a + 1; b < groups.length; b++) {
+        if (!overlaps(rects[a], rects[b])) continue;
+        const A = groups[a];
+        const B = groups[b];
+        const m: Group = {
+          prims: A.prims.concat(B.prims),
+          cell: Math.min(A.cell, B.cell),
+          box: [Math.min(A.box[0], B.box[0]), Math.min(A.box[1], B.box[1]), Math.max(A.box[2], B.box[2]), Math.max(A.box[3], B.box[3])],
+        };
+        groups = groups.filter((_, k) => k !== a && k !== b);
+        groups.push(m);
+        merged = true;
+        break outer;
+      }
+    }
+  }
+  const laid = groups.map((gr) => ({ gr, r: layout(gr.box, gr.cell, width, height) })).filter(({ r }) => r.px1 > r.px0 && r.py1 > r.py0);
+  let total = 0;
+  const regions: FieldRegion[] = laid.map(({ r }) => {
+    const region = { ...r, offset: total };
+    total += r.cols * r.rows;
+    return region;
+  });
+  const data = new Float32Array(total * 2);
+  laid.forEach(({ gr }, k) => {
+    const r = regions[k];
+    const n = r.cols * r.rows;
+    const fx = new Float64Array(n);
+    const fy = new Float64Array(n);
+    evalForward(r, gr.prims, fx, fy);
+    invert(r, fx, fy, data, r.offset, iterations);
+  });
+  const field: DisplacementField = { width, height, regions, data };
+  const scales = minDet > 0 ? guardFolds(field, minDet) : regions.map(() => 1);
+  return { field, scales, primitives: laid.map(({ gr }) => gr.prims) };
+}
+
+/** See buildFieldWithInfo. */
+export function buildField(width: number, height: number, items: readonly FieldItem[], options?: BuildOptions): DisplacementField {
+  return buildFieldWithInfo(width, height, items, options).field;
+}

@@ -1,0 +1,194 @@
+import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult, type NormalizedLandmark } from '@mediapipe/tasks-vision';
+import { FaceReshapeError } from '../errors';
+import { sizeOf, type DecodedSource } from '../input/source';
+import type { Face, Point3 } from '../types';
+import { mergeFaces } from './merge';
+import { poseFromMatrix } from './pose';
+import { planTiles, type TilePlanOptions, type TileRect } from './tiling';
+
+export type DetectableSource = DecodedSource;
+
+export interface LandmarkDetectorOptions {
+  /** URL of a Face Landmarker `.task` bundle. Default: the bundle built by this package (`models/face_landmarker.task`). */
+  modelAssetPath?: string;
+  /** The bundle's bytes (e.g. Google's official `face_landmarker.task`); wins over modelAssetPath. */
+  modelAssetBuffer?: Uint8Array;
+  /** Folder holding tasks-vision's wasm files. Default: `dist/wasm/` of this package. */
+  wasmBaseUrl?: string;
+  delegate?: 'CPU' | 'GPU';
+  runningMode?: 'IMAGE' | 'VIDEO';
+  /** Most faces returned per image (default 4). */
+  maxFaces?: number;
+  minDetectionConfidence?: number;
+  minPresenceConfidence?: number;
+  /**
+   * Detection threshold for the tile pass (default 0.6). Stricter than the full-image pass: tiles
+   * show the detector many small, busy patches, and at 0.5 a rocket's exhaust passed for a face.
+   */
+  tileMinDetectionConfidence?: number;
+  /**
+   * Second detection pass over overlapping tiles for small faces (IMAGE mode only).
+   * 'auto' (default) tiles when the image is large enough for faces to be missed; 'off' never.
+   */
+  tiling?: 'auto' | 'off' | TilePlanOptions;
+}
+
+// Built without a literal `new URL('…', import.meta.url)` so bundlers don't inline the assets:
+// they stay separate files the app serves from its own origin.
+const HERE = import.meta.url;
+export const DEFAULT_MODEL_URL = (): string => new URL(['..', 'models', 'face_landmarker.task'].join('/'), HERE).href;
+export const DEFAULT_WASM_URL = (): string => new URL(['.', 'wasm'].join('/'), HERE).href;
+
+/** Owns one tasks-vision FaceLandmarker (a wasm instance) and turns its output into pixel-space faces. */
+export class LandmarkDetector {
+  private landmarker: FaceLandmarker | null;
+  private readonly maxFaces: number;
+  private readonly tiling: 'off' | TilePlanOptions;
+  private readonly mode: 'IMAGE' | 'VIDEO';
+  private tileCanvas: OffscreenCanvas | null = null;
+  /** Tiles examined by the last detect() call (0 when tiling did not run). */
+  lastTileCount = 0;
+
+  private readonly options: LandmarkDetectorOptions;
+  /** A second landmarker with the stricter tile threshold, made on first need. */
+  private tileLandmarker: Promise<FaceLandmarker> | null = null;
+
+  private constructor(landmarker: FaceLandmarker, opts: LandmarkDetectorOptions) {
+    this.landmarker = landmarker;
+    this.options = opts;
+    this.maxFaces = opts.maxFaces ?? 4;
+    this.mode = opts.runningMode ?? 'IMAGE';
+    this.tiling = opts.tiling === 'off' ? 'off' : typeof opts.tiling === 'object' ? opts.tiling : {};
+  }
+
+  static async create(opts: LandmarkDetectorOptions = {}): Promise<LandmarkDetector> {
+    const maxFaces = opts.maxFaces ?? 4;
+    if (!Number.isInteger(maxFaces) || maxFaces < 1) {
+      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `maxFaces must be a positive integer, got ${String(opts.maxFaces)}.`);
+    }
+    return new LandmarkDetector(await createLandmarker(opts, opts.minDetectionConfidence ?? 0.5), opts);
+  }
+
+  /**
+   * Faces in an IMAGE-mode source, pixel coordinates of the source as drawn (upright). Async only
+   * because the tile pass's landmarker is created on first need; detection itself is synchronous.
+   */
+  async detect(source: DetectableSource): Promise<Face[]> {
+    const lm = this.open();
+    if (this.mode !== 'IMAGE') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detect() needs runningMode IMAGE; use detectForVideo() for VIDEO mode.');
+    const { width, height } = sizeOf(source);
+    let faces = toFaces(lm.detect(source), width, height, { x: 0, y: 0, w: width, h: height });
+    this.lastTileCount = 0;
+    const tiles = this.tiling !== 'off' && faces.length < this.maxFaces ? planTiles(width, height, this.tiling) : [];
+    if (tiles.length) {
+      this.tileLandmarker ??= createLandmarker(this.options, this.options.tileMinDetectionConfidence ?? 0.6);
+      const tileLm = await this.tileLandmarker;
+      this.open();
+      this.lastTileCount = tiles.length;
+      faces = mergeFaces(faces, this.detectTiles(tileLm, source, tiles));
+    }
+    return faces.slice(0, this.maxFaces);
+  }
+
+  /** VIDEO mode; timestamps must increase monotonically (ms). */
+  detectForVideo(source: DetectableSource, timestampMs: number): Face[] {
+    const lm = this.open();
+    if (this.mode !== 'VIDEO') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detectForVideo() needs runningMode VIDEO.');
+    const { width, height } = sizeOf(source);
+    return toFaces(lm.detectForVideo(source, timestampMs), width, height, { x: 0, y: 0, w: width, h: height });
+  }
+
+  close(): void {
+    this.landmarker?.close();
+    this.landmarker = null;
+    void this.tileLandmarker?.then((lm) => lm.close(), () => undefined);
+    this.tileLandmarker = null;
+    this.tileCanvas = null;
+  }
+
+  get closed(): boolean {
+    return this.landmarker === null;
+  }
+
+  private open(): FaceLandmarker {
+    if (!this.landmarker) throw new FaceReshapeError('CLOSED', 'This detector was closed; create a new one.');
+    return this.landmarker;
+  }
+
+  private detectTiles(lm: FaceLandmarker, source: DetectableSource, tiles: TileRect[]): Face[] {
+    const found: Array<{ face: Face; margin: number }> = [];
+    for (const t of tiles) {
+      if (!this.tileCanvas || this.tileCanvas.width !== t.w || this.tileCanvas.height !== t.h) this.tileCanvas = new OffscreenCanvas(t.w, t.h);
+      const ctx = this.tileCanvas.getContext('2d', { willReadFrequently: false })!;
+      ctx.clearRect(0, 0, t.w, t.h);
+      drawSource(ctx, source, t);
+      for (const face of toFaces(lm.detect(this.tileCanvas), t.w, t.h, t)) {
+        found.push({ face, margin: edgeMargin(face.box, t) });
+      }
+    }
+    // A face seen whole (far from its tile's edges) beats the same face cut by a tile border.
+    found.sort((a, b) => b.margin - a.margin);
+    return mergeFaces([], found.filter((f) => f.margin > 0.02).map((f) => f.face));
+  }
+}
+
+/** One tasks-vision FaceLandmarker (its own wasm instance) with our options. */
+async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfidence: number): Promise<FaceLandmarker> {
+  const wasmBase = (opts.wasmBaseUrl ?? DEFAULT_WASM_URL()).replace(/\/$/, '');
+  try {
+    const fileset = await FilesetResolver.forVisionTasks(wasmBase);
+    return await FaceLandmarker.createFromOptions(fileset, {
+      baseOptions: {
+        ...(opts.modelAssetBuffer ? { modelAssetBuffer: opts.modelAssetBuffer } : { modelAssetPath: opts.modelAssetPath ?? DEFAULT_MODEL_URL() }),
+        delegate: opts.delegate ?? 'CPU',
+      },
+      runningMode: opts.runningMode ?? 'IMAGE',
+      numFaces: opts.maxFaces ?? 4,
+      minFaceDetectionConfidence: minDetectionConfidence,
+      minFacePresenceConfidence: opts.minPresenceConfidence ?? 0.5,
+      outputFacialTransformationMatrixes: true,
+      outputFaceBlendshapes: false,
+    });
+  } catch (e) {
+    const where = opts.modelAssetBuffer ? 'the given modelAssetBuffer' : (opts.modelAssetPath ?? DEFAULT_MODEL_URL());
+    throw new FaceReshapeError(
+      'MODEL_LOAD_FAILED',
+      `Could not load the face model from ${where} (wasm from ${wasmBase}): ${errorText(e)}. ` +
+        'Serve models/face_landmarker.task and dist/wasm/ from your origin, or pass modelAssetPath / modelAssetBuffer / wasmBaseUrl.',
+      { cause: e },
+    );
+  }
+}
+
+function drawSource(ctx: OffscreenCanvasRenderingContext2D, source: DetectableSource, t: TileRect): void {
+  if (source instanceof ImageData) ctx.putImageData(source, -t.x, -t.y, t.x, t.y, t.w, t.h);
+  else ctx.drawImage(source as CanvasImageSource, t.x, t.y, t.w, t.h, 0, 0, t.w, t.h);
+}
+
+/** Distance of the box from the tile's border, relative to the box size. */
+function edgeMargin(box: Face['box'], t: TileRect): number {
+  const size = Math.max(box[2] - box[0], box[3] - box[1], 1);
+  const m = Math.min(box[0] - t.x, box[1] - t.y, t.x + t.w - box[2], t.y + t.h - box[3]);
+  return m / size;
+}
+
+/** Converts tasks-vision's normalized output (relative to `frame`, of size w×h) into image pixels. */
+function toFaces(result: FaceLandmarkerResult, w: number, h: number, frame: TileRect): Face[] {
+  return result.faceLandmarks.map((lms: NormalizedLandmark[], i: number) => {
+    const landmarks: Point3[] = lms.map((p) => [p.x * w + frame.x, p.y * h + frame.y, p.z * w]);
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const [x, y] of landmarks) {
+      if (x < x0) x0 = x;
+      if (y < y0) y0 = y;
+      if (x > x1) x1 = x;
+      if (y > y1) y1 = y;
+    }
+    const matrix = result.facialTransformationMatrixes?.[i]?.data;
+    const pose = matrix ? poseFromMatrix(matrix) : { yaw: 0, pitch: 0, roll: 0 };
+    return { landmarks, box: [x0, y0, x1, y1] as Face['box'], pose };
+  });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

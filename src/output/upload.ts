@@ -1,0 +1,108 @@
+import { FaceReshapeError } from '../errors';
+import { assertDeviceAlive, watchDevice } from '../warp/device';
+
+/** Every decoded browser image source the library accepts. */
+export type GpuImageSource =
+  | ImageBitmap
+  | ImageData
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | VideoFrame
+  | HTMLVideoElement;
+
+/** TEXTURE_BINDING 4 | COPY_SRC 1 | COPY_DST 2 | RENDER_ATTACHMENT 16 (copyExternalImageToTexture needs the last two). */
+export const UPLOAD_USAGE: GPUTextureUsageFlags = 4 | 1 | 2 | 16;
+const MAX_CACHED_SIZES = 2;
+
+function isInstance<T>(value: unknown, ctor: string): value is T {
+  const C = (globalThis as Record<string, unknown>)[ctor];
+  return typeof C === 'function' && value instanceof (C as new (...a: never[]) => unknown);
+}
+
+/** Pixel size of a source as it will be uploaded (natural size for images, display size for video frames). */
+export function imageSourceSize(source: GpuImageSource): { width: number; height: number } {
+  if (isInstance<HTMLImageElement>(source, 'HTMLImageElement')) return { width: source.naturalWidth, height: source.naturalHeight };
+  if (isInstance<HTMLVideoElement>(source, 'HTMLVideoElement')) return { width: source.videoWidth, height: source.videoHeight };
+  if (isInstance<VideoFrame>(source, 'VideoFrame')) return { width: source.displayWidth, height: source.displayHeight };
+  return { width: source.width, height: source.height };
+}
+
+/**
+ * Uploads browser image sources into rgba8unorm textures (straight, not premultiplied, alpha).
+ * ImageData goes through queue.writeTexture; everything else through copyExternalImageToTexture.
+ * Textures are owned by the uploader and reused by size: the texture returned for a size is
+ * overwritten by the next upload of that size (GPU work already submitted reads the old contents).
+ */
+export class TextureUploader {
+  readonly device: GPUDevice;
+  private readonly label: string;
+  private readonly textures = new Map<string, GPUTexture>();
+  private destroyed = false;
+
+  constructor(device: GPUDevice, options: { label?: string } = {}) {
+    this.device = device;
+    this.label = options.label ?? 'face-reshape upload';
+    watchDevice(device);
+  }
+
+  upload(source: GpuImageSource, options: { flipY?: boolean } = {}): GPUTexture {
+    if (this.destroyed) throw new FaceReshapeError('CLOSED', 'TextureUploader.upload() called after destroy().');
+    assertDeviceAlive(this.device, 'the image upload');
+    const { width, height } = imageSourceSize(source);
+    const max = this.device.limits.maxTextureDimension2D;
+    if (!(width > 0 && height > 0)) {
+      throw new FaceReshapeError('FILE_DECODING_FAILURE', `Image source has no pixels (${width}x${height}); is the image loaded / the video playing?`);
+    }
+    if (width > max || height > max) {
+      throw new FaceReshapeError('IMAGE_TOO_LARGE', `Image is ${width}x${height}; this GPU's textures are limited to ${max}x${max}.`);
+    }
+    const texture = this.textureFor(width, height);
+    if (isInstance<ImageData>(source, 'ImageData')) {
+      if (options.flipY) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', 'flipY is not supported for ImageData uploads.');
+      this.device.queue.writeTexture(
+        { texture },
+        source.data.buffer as ArrayBuffer,
+        { offset: source.data.byteOffset, bytesPerRow: width * 4, rowsPerImage: height },
+        { width, height },
+      );
+    } else {
+      this.device.queue.copyExternalImageToTexture(
+        { source: source as GPUCopyExternalImageSource, flipY: options.flipY ?? false },
+        { texture, premultipliedAlpha: false, colorSpace: 'srgb' },
+        { width, height },
+      );
+    }
+    return texture;
+  }
+
+  /** Frees every texture this uploader made. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const t of this.textures.values()) t.destroy();
+    this.textures.clear();
+  }
+
+  private textureFor(width: number, height: number): GPUTexture {
+    const key = `${width}x${height}`;
+    let texture = this.textures.get(key);
+    if (texture) {
+      this.textures.delete(key); // re-insert: Map order is LRU order
+    } else {
+      texture = this.device.createTexture({
+        label: `${this.label} ${key}`,
+        size: { width, height },
+        format: 'rgba8unorm',
+        usage: UPLOAD_USAGE,
+      });
+    }
+    this.textures.set(key, texture);
+    while (this.textures.size > MAX_CACHED_SIZES) {
+      const [oldKey, old] = this.textures.entries().next().value as [string, GPUTexture];
+      old.destroy();
+      this.textures.delete(oldKey);
+    }
+    return texture;
+  }
+}

@@ -1,0 +1,171 @@
+import { normalizeEdits, type EditRequest, type NormalizedEdit } from './edits';
+import { FaceReshapeError } from './errors';
+import { buildField } from './field/build';
+import type { DisplacementField } from './field/types';
+import { decodeSource, toImageData, type DecodedSource, type ReshapeSource } from './input/source';
+import { LandmarkDetector, type LandmarkDetectorOptions } from './landmarks/detector';
+import { encodeImageData, type OutputKind, type OutputOf } from './output/encode';
+import { GpuStack } from './warp/gpu-stack';
+import { warpCpu } from './warp/cpu';
+import type { Face } from './types';
+
+export type Backend = 'webgpu' | 'cpu';
+
+export interface FaceReshaperOptions extends Omit<LandmarkDetectorOptions, 'runningMode'> {
+  /** 'auto' (default): WebGPU where available, else the CPU reference warp (with a console warning). */
+  backend?: 'auto' | Backend;
+}
+
+export type ReshapeOptions<K extends OutputKind = 'imageData'> = EditRequest & {
+  /** What `image` is: 'imageData' (default), 'imageBitmap', 'canvas' (OffscreenCanvas), 'blob' (PNG unless blobType says JPEG). */
+  output?: K;
+  blobType?: 'image/png' | 'image/jpeg';
+  /** JPEG quality, default 0.92. */
+  quality?: number;
+  /** Faces from an earlier detect() of this same image: skips detection. */
+  faces?: Face[];
+};
+
+export interface ReshapeResult<T> {
+  image: T;
+  width: number;
+  height: number;
+  /** Every face found (up to maxFaces), each reshaped by its own part of the field. */
+  faces: Face[];
+  backend: Backend;
+}
+
+/**
+ * The native API. Owns a landmark detector (wasm), and on the WebGPU backend a device (unless one
+ * was given), pipelines and textures; `close()` frees them all.
+ *
+ * Calls are serialised: each reshape() runs alone, so reused GPU textures and the wasm detector
+ * are never shared by two calls in flight.
+ */
+export class FaceReshaper {
+  readonly backend: Backend;
+  private detector: LandmarkDetector | null;
+  private gpu: GpuStack | null;
+  private readonly ownsDevice: boolean;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(detector: LandmarkDetector, gpu: GpuStack | null, ownsDevice: boolean) {
+    this.detector = detector;
+    this.gpu = gpu;
+    this.ownsDevice = ownsDevice;
+    this.backend = gpu ? 'webgpu' : 'cpu';
+  }
+
+  /** Creates a reshaper that owns its GPU device (or uses the CPU warp, per `backend`). */
+  static async create(options: FaceReshaperOptions = {}): Promise<FaceReshaper> {
+    const backend = options.backend ?? 'auto';
+    let gpu: GpuStack | null = null;
+    if (backend !== 'cpu') {
+      try {
+        gpu = await GpuStack.create();
+      } catch (e) {
+        if (backend === 'webgpu' || !(e instanceof FaceReshapeError) || e.code !== 'WEBGPU_UNAVAILABLE') throw e;
+        console.warn(`webgpu-face-reshape: ${e.message} Falling back to the CPU warp.`);
+      }
+    }
+    return FaceReshaper.finish(options, gpu, true);
+  }
+
+  /** Creates a reshaper on the app's own GPUDevice (shared with its renderer). The device stays the app's. */
+  static async createWithDevice(device: GPUDevice, options: Omit<FaceReshaperOptions, 'backend'> = {}): Promise<FaceReshaper> {
+    return FaceReshaper.finish(options, GpuStack.fromDevice(device), false);
+  }
+
+  private static async finish(options: FaceReshaperOptions, gpu: GpuStack | null, ownsDevice: boolean): Promise<FaceReshaper> {
+    try {
+      const detector = await LandmarkDetector.create({ ...options, runningMode: 'IMAGE' });
+      return new FaceReshaper(detector, gpu, ownsDevice);
+    } catch (e) {
+      gpu?.destroy(ownsDevice);
+      throw e;
+    }
+  }
+
+  /** Landmarks, boxes and head pose of every face (up to maxFaces), in pixels of the upright image. */
+  detect(source: ReshapeSource): Promise<Face[]> {
+    return this.serial(async () => {
+      const decoded = await decodeSource(source);
+      try {
+        return await this.open().detector.detect(decoded.image);
+      } finally {
+        if (decoded.owned) (decoded.image as ImageBitmap).close();
+      }
+    });
+  }
+
+  /**
+   * Reshapes every face found with one or several edits, as ONE warp (one displacement field,
+   * one resample). Strength is signed: [-1, 1]. No face → the image comes back unchanged with `faces: []`.
+   */
+  reshape<K extends OutputKind = 'imageData'>(source: ReshapeSource, options: ReshapeOptions<K>): Promise<ReshapeResult<OutputOf<K>>> {
+    return this.serial(async () => {
+      const edits = normalizeEdits(options);
+      const { detector } = this.open();
+      const decoded = await decodeSource(source);
+      try {
+        const { width, height } = decoded;
+        const faces = options.faces ?? (await detector.detect(decoded.image));
+        const field = this.fieldFor(width, height, faces, edits);
+        const image = await this.warp(decoded.image, width, height, field, options);
+        return { image, width, height, faces, backend: this.backend };
+      } finally {
+        if (decoded.owned) (decoded.image as ImageBitmap).close();
+      }
+    });
+  }
+
+  /** Frees the detector and every GPU resource (and the device, if the reshaper created it). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.detector?.close();
+    this.detector = null;
+    this.gpu?.destroy(this.ownsDevice);
+    this.gpu = null;
+  }
+
+  private fieldFor(width: number, height: number, faces: Face[], edits: NormalizedEdit[]): DisplacementField {
+    const items = faces.length && edits.length ? faces.map((face) => ({ face, edits })) : [];
+    return buildField(width, height, items);
+  }
+
+  private async warp<K extends OutputKind>(
+    image: DecodedSource,
+    width: number,
+    height: number,
+    field: DisplacementField,
+    options: ReshapeOptions<K>,
+  ): Promise<OutputOf<K>> {
+    const kind = (options.output ?? 'imageData') as K;
+    if (this.gpu) {
+      if (this.gpu.lost) {
+        if (!this.ownsDevice) {
+          throw new FaceReshapeError('DEVICE_LOST', 'The GPU device given to createWithDevice() was lost. Create a new device and a new reshaper with it.');
+        }
+        // Our own device: start a fresh one and go on (a driver reset or tab backgrounding can cause this).
+        this.gpu.destroy(true);
+        this.gpu = await GpuStack.create();
+      }
+      return this.gpu.warp(image, field, kind, options);
+    }
+    const out = warpCpu(toImageData(image, width, height), field);
+    return encodeImageData(new ImageData(out.data, out.width, out.height), kind, options);
+  }
+
+  private open(): { detector: LandmarkDetector } {
+    if (this.closed || !this.detector) throw new FaceReshapeError('CLOSED', 'This FaceReshaper was closed; create a new one with FaceReshaper.create().');
+    return { detector: this.detector };
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

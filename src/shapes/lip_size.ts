@@ -1,0 +1,11 @@
+import { mouthCentre, mouthHalfWidth } from './anatomy.js';
+import type { FaceGeometry } from './frame.js';
+import { scale, type Primitive } from './primitives.js';
+
+/** 19 lip_size: the whole mouth is scaled about its centre (width and height alike). */
+export function lip_size(g: FaceGeometry, s: number): Primitive[] {
+  if (s === 0) return [];
+  const h = mouthHalfWidth(g);
+  const vh = g.dist(0, 17);
+  return [scale(g, mouthCentre(g), 0.085 * s, 0.085 * s, 1.6 * h, 1.25 * vh, 0.5)];
+}

@@ -1,0 +1,10 @@
+import type { FaceGeometry } from './frame.js';
+import { move, type Primitive } from './primitives.js';
+
+/** 16 nose_length: the lower nose (tip, alae and base 2) moves up as a whole, shortening the nose. */
+export function nose_length(g: FaceGeometry, s: number): Primitive[] {
+  if (s === 0) return [];
+  const W = g.width;
+  const c = g.centroid([4, 2]);
+  return [move(g, c, 0, -0.055 * s * g.dist(168, 2), 0.26 * W, 0.16 * W, 0.3)];
+}

@@ -1,0 +1,143 @@
+import type { FaceGeometry, Vec2 } from './frame.js';
+
+/**
+ * The one warp primitive: a local affine motion with a smooth compact falloff.
+ *
+ *   forward motion of content at p:  t(p) = (T + A (p − c)) · w(ρ)
+ *   ρ² = (e1·(p − c) / rx)² + (e2·(p − c) / ry)²      (an ellipse in the face's axes e1, e2)
+ *   w(ρ) = 1 for ρ ≤ inner, (1 − s²)³ with s = (ρ − inner)/(1 − inner) beyond, 0 for ρ ≥ 1
+ *
+ * `move` (A = 0), `scale` (A diagonal in face axes: bulge / pinch) and `rotate` (A = R − I) are
+ * all this one form, so the field builder has a single tight loop and new shapes never need new
+ * evaluation code. w is C² at ρ = 1 (no kink at the edge of the influence) and C¹ at the plateau
+ * edge; the plateau moves a feature rigidly (a mouth moved up keeps its size). The influence is
+ * exactly the ellipse, so `bounds` is a hard bound used for locality and for the field's regions.
+ * All amounts are in image pixels; shape functions scale them by strength.
+ */
+export interface Primitive {
+  cx: number;
+  cy: number;
+  /** Unit axes of the ellipse in image coordinates (the face's ux, uy). */
+  e1x: number;
+  e1y: number;
+  e2x: number;
+  e2y: number;
+  rx: number;
+  ry: number;
+  inner: number;
+  tx: number;
+  ty: number;
+  a11: number;
+  a12: number;
+  a21: number;
+  a22: number;
+}
+
+/** Falloff weight at squared normalised radius rho2. */
+export function falloff(rho2: number, inner: number): number {
+  if (rho2 >= 1) return 0;
+  if (inner <= 0) {
+    const q = 1 - rho2;
+    return q * q * q;
+  }
+  const rho = Math.sqrt(rho2);
+  if (rho <= inner) return 1;
+  const s = (rho - inner) / (1 - inner);
+  const q = 1 - s * s;
+  return q * q * q;
+}
+
+/** General form. `t` and `a` are given in face axes (du, dv) and converted to image axes. */
+export function affine(g: FaceGeometry, c: Vec2, t: Vec2, a: [number, number, number, number], rx: number, ry: number, inner = 0): Primitive {
+  const [e1x, e1y] = g.ux;
+  const [e2x, e2y] = g.uy;
+  // A_img = B A_face Bᵀ with B = [e1 e2] (orthonormal, possibly a reflection).
+  const [f11, f12, f21, f22] = a;
+  const m11 = f11 * e1x + f12 * e2x; // (A_face Bᵀ) row 1, col x
+  const m12 = f11 * e1y + f12 * e2y;
+  const m21 = f21 * e1x + f22 * e2x;
+  const m22 = f21 * e1y + f22 * e2y;
+  return {
+    cx: c[0],
+    cy: c[1],
+    e1x,
+    e1y,
+    e2x,
+    e2y,
+    rx: Math.max(rx, 1e-3),
+    ry: Math.max(ry, 1e-3),
+    inner: Math.min(Math.max(inner, 0), 0.9),
+    tx: e1x * t[0] + e2x * t[1],
+    ty: e1y * t[0] + e2y * t[1],
+    a11: e1x * m11 + e2x * m21,
+    a12: e1x * m12 + e2x * m22,
+    a21: e1y * m11 + e2y * m21,
+    a22: e1y * m12 + e2y * m22,
+  };
+}
+
+/** Translate content near c by (du, dv) face-axis pixels. */
+export function move(g: FaceGeometry, c: Vec2, du: number, dv: number, rx: number, ry: number, inner = 0): Primitive {
+  return affine(g, c, [du, dv], [0, 0, 0, 0], rx, ry, inner);
+}
+
+/** Scale content about c by (1 + kx) across and (1 + ky) down the face: k > 0 bulges, k < 0 pinches. */
+export function scale(g: FaceGeometry, c: Vec2, kx: number, ky: number, rx: number, ry: number, inner = 0): Primitive {
+  return affine(g, c, [0, 0], [kx, 0, 0, ky], rx, ry, inner);
+}
+
+/**
+ * Rotate content about c by `angle` radians, positive turning +u toward +v (down the face).
+ * Linearised (A = [[0, −a], [a, 0]]) so that opposite strengths are exact opposites; for the few
+ * degrees shapes use, the area change (det = 1 + a²) is ≈ 0.6 % at 4.5°.
+ */
+export function rotate(g: FaceGeometry, c: Vec2, angle: number, rx: number, ry: number, inner = 0): Primitive {
+  return affine(g, c, [0, 0], [0, -angle, angle, 0], rx, ry, inner);
+}
+
+/**
+ * Move landmarks a and b (a symmetric pair) toward the pair's own midpoint by `k` of their
+ * offset from it (k < 0 moves them apart). Using the pair's midpoint makes the edit symmetric in
+ * 3D under yaw; radii are in units of face width, the across radius foreshortened per side.
+ */
+export function pairInward(g: FaceGeometry, a: number, b: number, k: number, rx: number, ry: number, inner = 0): Primitive[] {
+  if (k === 0) return [];
+  const um = (g.u(a) + g.u(b)) / 2;
+  const W = g.width;
+  return [a, b].map((i) => move(g, g.pt(i), k * (um - g.u(i)), 0, rx * W * g.sideScale(i), ry * W, inner));
+}
+
+/** Axis-aligned image bounds [x0, y0, x1, y1] of the primitive's influence (the ellipse's box). */
+export function primitiveBounds(p: Primitive): [number, number, number, number] {
+  const hx = Math.hypot(p.rx * p.e1x, p.ry * p.e2x);
+  const hy = Math.hypot(p.rx * p.e1y, p.ry * p.e2y);
+  return [p.cx - hx, p.cy - hy, p.cx + hx, p.cy + hy];
+}
+
+/** Whether the primitive moves anything. */
+export function isIdentity(p: Primitive): boolean {
+  return p.tx === 0 && p.ty === 0 && p.a11 === 0 && p.a12 === 0 && p.a21 === 0 && p.a22 === 0;
+}
+
+/** Shrink the primitive's radii so that no point of its influence is farther than `maxR` from its centre. */
+export function limitRadius(p: Primitive, maxR: number): Primitive {
+  const r = Math.max(p.rx, p.ry);
+  if (r <= maxR) return p;
+  const f = Math.max(maxR, 0) / r;
+  return { ...p, rx: p.rx * f, ry: p.ry * f };
+}
+
+/** Forward motion at (x, y), added into out. Reference evaluation (the builder inlines the same maths). */
+export function addPrimitive(p: Primitive, x: number, y: number, out: { dx: number; dy: number }): void {
+  const qx = x - p.cx;
+  const qy = y - p.cy;
+  const a = (p.e1x * qx + p.e1y * qy) / p.rx;
+  const b = (p.e2x * qx + p.e2y * qy) / p.ry;
+  const w = falloff(a * a + b * b, p.inner);
+  if (w === 0) return;
+  out.dx += (p.tx + p.a11 * qx + p.a12 * qy) * w;
+  out.dy += (p.ty + p.a21 * qx + p.a22 * qy) * w;
+}
+
+/** A shape: a small pure function of the face and a signed strength in [-1, 1]; strength 0 returns []. */
+export type ShapeFn = (face: FaceGeometry, strength: number) => Primitive[];

@@ -1,0 +1,8 @@
+import { moveEyesTogether } from './eye_distance.js';
+import type { FaceGeometry } from './frame.js';
+import type { Primitive } from './primitives.js';
+
+/** 11 widen_eye_distance: the eyes move apart (eye_distance reversed). */
+export function widen_eye_distance(g: FaceGeometry, s: number): Primitive[] {
+  return moveEyesTogether(g, -0.035 * s);
+}

@@ -1,0 +1,20 @@
+/** A landmark in pixels of the upright image; z is in the same pixel scale (MediaPipe's relative depth × image width). */
+export type Point3 = [x: number, y: number, z: number];
+
+/** Head pose in degrees, from the face landmarker's facial transformation matrix. */
+export interface HeadPose {
+  /** Positive: the subject turns toward the image's left (their right). */
+  yaw: number;
+  /** Positive: the subject looks down. */
+  pitch: number;
+  /** In-plane rotation; positive is clockwise in the image. */
+  roll: number;
+}
+
+export interface Face {
+  /** 478 MediaPipe face-mesh landmarks, pixels of the upright image. */
+  landmarks: Point3[];
+  /** Axis-aligned box of the landmarks: [x0, y0, x1, y1] in pixels. */
+  box: [number, number, number, number];
+  pose: HeadPose;
+}

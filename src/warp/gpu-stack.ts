@@ -1,0 +1,66 @@
+import type { DisplacementField } from '../field/types';
+import type { DecodedSource } from '../input/source';
+import { TextureToBitmap } from '../output/bitmap';
+import { encodeImageData, type EncodeOptions, type OutputKind, type OutputOf } from '../output/encode';
+import { TextureReader } from '../output/readback';
+import { TextureUploader } from '../output/upload';
+import { isDeviceLost, requestGpuDevice, watchDevice } from './device';
+import { GpuWarper } from './gpu';
+
+/**
+ * The GPU half of a reshaper: upload → warp → output, on one device. Owns the uploader, warper,
+ * reader and bitmap converter (each created once and reused); owns the device only when asked to.
+ */
+export class GpuStack {
+  readonly device: GPUDevice;
+  private readonly uploader: TextureUploader;
+  private readonly warper: GpuWarper;
+  private readonly reader: TextureReader;
+  private readonly bitmaps: TextureToBitmap;
+  private destroyed = false;
+
+  private constructor(device: GPUDevice) {
+    this.device = device;
+    watchDevice(device);
+    this.uploader = new TextureUploader(device, { label: 'face-reshape input' });
+    this.warper = new GpuWarper(device, { label: 'face-reshape warp' });
+    this.reader = new TextureReader(device, { label: 'face-reshape readback' });
+    this.bitmaps = new TextureToBitmap(device, { label: 'face-reshape bitmap' });
+  }
+
+  static async create(): Promise<GpuStack> {
+    const { device } = await requestGpuDevice({ label: 'face-reshape device' });
+    return new GpuStack(device);
+  }
+
+  static fromDevice(device: GPUDevice): GpuStack {
+    return new GpuStack(device);
+  }
+
+  get lost(): boolean {
+    return isDeviceLost(this.device);
+  }
+
+  /** Uploads the source, warps it by the field and returns the output kind asked for. */
+  async warp<K extends OutputKind>(image: DecodedSource, field: DisplacementField, kind: K, opts: EncodeOptions): Promise<OutputOf<K>> {
+    const out = this.warpToTexture(image, field);
+    if (kind === 'imageBitmap') return (await this.bitmaps.toImageBitmap(out)) as OutputOf<K>;
+    return encodeImageData(await this.reader.readImageData(out), kind, opts);
+  }
+
+  /** The warped texture, owned by the warper: valid until the warp after next. */
+  warpToTexture(image: DecodedSource, field: DisplacementField): GPUTexture {
+    return this.warper.warp(this.uploader.upload(image), field);
+  }
+
+  /** Frees everything this stack made, and the device when `withDevice`. Idempotent. */
+  destroy(withDevice: boolean): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.bitmaps.destroy();
+    this.reader.destroy();
+    this.warper.destroy();
+    this.uploader.destroy();
+    if (withDevice) this.device.destroy();
+  }
+}
