@@ -1,4 +1,5 @@
 import { FaceReshapeError } from '../errors';
+import { nativeLimits, validateEncodedBlob, validateEncodedBytes, type InputLimits } from './validate';
 
 /** Everything `reshape()` accepts. Encoded bytes are decoded with EXIF orientation applied. */
 export type ReshapeSource =
@@ -28,21 +29,41 @@ function isEncoded(s: ReshapeSource): s is Blob | ArrayBuffer | Uint8Array {
   return (typeof Blob !== 'undefined' && s instanceof Blob) || s instanceof ArrayBuffer || ArrayBuffer.isView(s);
 }
 
+export interface DecodeOptions {
+  /**
+   * Pre-decode checks on encoded bytes (see validate.ts). Default: the native limits —
+   * JPEG, PNG, BMP, WebP, GIF (first frame); sides up to `maxSide`.
+   */
+  limits?: InputLimits;
+  /** Largest side accepted from a file header (a reshaper passes its device's maxTextureDimension2D). Default 16384. */
+  maxSide?: number;
+}
+
 /**
  * Decodes bytes (EXIF orientation applied, no colour-space conversion, alpha not premultiplied, so
  * an unedited image comes back bit for bit) or passes a decoded source through.
+ *
+ * Encoded bytes are checked before decoding: the type is sniffed from the bytes (not the name or
+ * MIME type; UNSUPPORTED_FILE_TYPES), the dimensions are read from the header so an oversized image
+ * (or a decompression bomb) is rejected without allocating it (IMAGE_TOO_LARGE, or the limits'
+ * own code), and damage the browser would let through is caught (FILE_DECODING_FAILURE).
  */
-export async function decodeSource(source: ReshapeSource): Promise<Decoded> {
+export async function decodeSource(source: ReshapeSource, options: DecodeOptions = {}): Promise<Decoded> {
   if (isEncoded(source)) {
-    const blob = source instanceof Blob ? source : new Blob([source as BlobPart]);
-    if (blob.size === 0) throw new FaceReshapeError('UNSUPPORTED_FILE_TYPES', 'The image is empty (0 bytes). Pass the bytes of a JPEG, PNG, BMP, WebP or GIF file.');
+    const limits = options.limits ?? nativeLimits(options.maxSide);
+    const checked =
+      source instanceof Blob
+        ? await validateEncodedBlob(source, limits)
+        : validateEncodedBytes(source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength), limits);
+    const blob = new Blob([checked.bytes as BlobPart], { type: checked.mime });
     let bmp: ImageBitmap;
     try {
       bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
     } catch (cause) {
+      const name = checked.header.format === 'jpeg' ? 'JPEG' : checked.header.format.toUpperCase();
       throw new FaceReshapeError(
         'FILE_DECODING_FAILURE',
-        'The image bytes could not be decoded (truncated or corrupt file, or a format this browser cannot read). Re-export the image as JPEG or PNG.',
+        `The ${name} image (${checked.header.width}×${checked.header.height} px per its header) could not be decoded: the file is truncated or corrupt. Export it again as JPEG or PNG.`,
         { cause },
       );
     }
