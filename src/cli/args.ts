@@ -4,7 +4,15 @@ export const USAGE = `face-reshape — on-device face reshaping (MediaPipe landm
 
 Usage:
   face-reshape detect IN... [--json] [--max-faces N] [--tiling auto|off] [--delegate cpu|gpu] [--model FILE.task]
-  face-reshape reshape IN --shape S --strength X --out OUT [--edit NAME=X ...] [--json] [--backend webgpu|cpu]
+  face-reshape reshape IN --shape S --strength X --out OUT [--edit NAME=X ...] [--json] [--backend webgpu|cpu] [--model FILE.task]
+
+Options (reshape):
+  --shape S          a shape id 0–21 or name (slim_face, big_eyes, …; see README)
+  --strength X       0 (no change) to 1 (strongest); write negative values as --strength=-0.5 (for --edit)
+  --out OUT          output file; .png → PNG, .jpg/.jpeg → JPEG (quality 0.92)
+  --edit NAME=X      a further edit in the same pass (repeatable); X signed in [-1, 1]
+  Input rules as the cloud API: JPEG, PNG or BMP, at most 3 MB, each side 11–1999 px.
+  Exit 0 on success, 2 on a 4xx error (bad input), 1 on a 5xx error.
 
 Options:
   --json             machine-readable output on stdout

@@ -1,6 +1,9 @@
 import { startRuntime } from '../node/runtime';
 import { parseCli, UsageError, USAGE } from './args';
 import { runDetect } from './detect';
+import { runReshape } from './reshape';
+import type { Runtime } from '../node/runtime';
+import type { Page } from 'puppeteer';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -15,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command || values.help ? 0 : 2;
   }
+  if (command === 'reshape') return reshapeCommand(inputs, values);
   if (command !== 'detect') {
     process.stderr.write(`face-reshape: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
@@ -31,6 +35,25 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   } finally {
     await rt.close();
+  }
+}
+
+/** `reshape`: arguments and bytes are checked in Node first; Chromium starts only for a request that passed. */
+async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseCli>['values']): Promise<number> {
+  let rt: Runtime | null = null;
+  let page: Page | null = null;
+  try {
+    return await runReshape(inputs, values, {
+      page: async () => {
+        rt ??= await startRuntime();
+        page ??= (await rt.newPage()).page;
+        return page;
+      },
+      stdout: (line) => process.stdout.write(line + '\n'),
+      stderr: (line) => process.stderr.write(line + '\n'),
+    });
+  } finally {
+    await (rt as Runtime | null)?.close();
   }
 }
 

@@ -1,0 +1,167 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'puppeteer';
+import { envelopeFromError, errorEnvelope, type FacialAestheticsEnvelope } from '../compat/envelope';
+import { parseFacialAestheticsRequest } from '../compat/params';
+import { normalizeEdits, type Edit } from '../edits';
+import { FaceReshapeError } from '../errors';
+import { CLOUD_LIMITS, validateEncodedBytes } from '../input/validate';
+
+export interface ReshapeCliOptions {
+  json: boolean;
+  shape?: string;
+  strength?: string;
+  out?: string;
+  edit?: string[];
+  backend?: string;
+  model?: string;
+}
+
+export interface ReshapeCliIo {
+  /** Opens (once) the harness page in headless Chromium; only called once the request passed every check made in Node. */
+  page: () => Promise<Page>;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+interface PageConfig {
+  shape_type?: string;
+  strength?: string;
+  edits: Edit[];
+  outputType: 'image/png' | 'image/jpeg';
+  backend: 'webgpu' | 'cpu';
+  model: string | null;
+}
+
+interface PageResult {
+  envelope: FacialAestheticsEnvelope;
+  output?: string;
+  width?: number;
+  height?: number;
+  faces?: number;
+  warning?: string;
+}
+
+/** `--edit NAME=X`: NAME a shape name or id 0–21, X a signed strength in [-1, 1]. */
+export function parseEditFlag(flag: string): Edit {
+  const m = /^\s*([A-Za-z_0-9]+)\s*=\s*(\S+)\s*$/.exec(flag);
+  if (!m) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `--edit must look like NAME=X (e.g. --edit slim_face=0.6 or --edit 8=-0.3); got "${flag}".`);
+  const strength = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(m[2]) ? Number(m[2]) : NaN;
+  if (!Number.isFinite(strength)) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `--edit ${flag}: the strength "${m[2]}" is not a number; use a number in [-1, 1].`);
+  const shape = /^\d+$/.test(m[1]) ? Number(m[1]) : m[1];
+  const edit = { shape, strength } as Edit;
+  normalizeEdits(edit); // unknown shape / out-of-range strength → typed error
+  return edit;
+}
+
+/** OUT's extension picks the encoding. */
+function outputTypeOf(out: string): 'image/png' | 'image/jpeg' {
+  const ext = extname(out).toLowerCase();
+  if (ext === '.png') return 'image/png';
+  if (ext === '.jpg' || ext === '.jpeg') return 'image/jpeg';
+  throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `--out ${out}: the extension must be .png, .jpg or .jpeg (it picks the output format).`);
+}
+
+/** Everything checked in Node before Chromium starts: arguments, then the cloud's byte-level checks. */
+function precheck(inputs: string[], opts: ReshapeCliOptions): { bytes: Buffer; config: PageConfig; out: string } {
+  if (inputs.length > 1) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `reshape takes one input image; got ${inputs.length} (${inputs.join(', ')}).`);
+  if (opts.backend !== undefined && opts.backend !== 'webgpu' && opts.backend !== 'cpu') {
+    throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `--backend must be webgpu or cpu; got "${opts.backend}".`);
+  }
+  const edits = (opts.edit ?? []).map(parseEditFlag);
+  let bytes: Buffer | undefined;
+  if (inputs[0] !== undefined) {
+    try {
+      bytes = readFileSync(inputs[0]);
+    } catch (e) {
+      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `Cannot read the input image ${inputs[0]}: ${(e as Error).message}.`);
+    }
+  }
+  // Missing fields, types and ranges, in the cloud's order (shape names accepted on the command line).
+  parseFacialAestheticsRequest({ image: bytes, shape_type: opts.shape, strength: opts.strength }, { allowShapeNames: true, editsGiven: edits.length > 0 });
+  if (!opts.out) throw new FaceReshapeError('MISSING_PARAMETERS', 'Missing --out OUT: name the output file (.png or .jpg).');
+  const outputType = outputTypeOf(opts.out);
+  validateEncodedBytes(bytes!, CLOUD_LIMITS);
+  let model: string | null = null;
+  if (opts.model) {
+    try {
+      model = readFileSync(opts.model).toString('base64');
+    } catch (e) {
+      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `Cannot read the model ${opts.model}: ${(e as Error).message}.`);
+    }
+  }
+  return {
+    bytes: bytes!,
+    out: opts.out,
+    config: { shape_type: opts.shape, strength: opts.strength, edits, outputType, backend: (opts.backend as 'webgpu' | 'cpu') ?? 'webgpu', model },
+  };
+}
+
+function exitCodeOf(env: FacialAestheticsEnvelope): number {
+  if (env.error_code === 0) return 0;
+  return env.error_code >= 500 ? 1 : 2;
+}
+
+/**
+ * `face-reshape reshape IN --shape S --strength X --out OUT [--edit NAME=X ...] [--json] [--backend webgpu|cpu]`.
+ * Validates like the cloud; `--json` prints the cloud envelope (`data.image_url` = file:// URL of OUT).
+ * Exit 0 on success, 2 on a 4xx error, 1 on a 5xx error.
+ */
+export async function runReshape(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): Promise<number> {
+  let env: FacialAestheticsEnvelope;
+  let summary = '';
+  try {
+    const { bytes, config, out } = precheck(inputs, opts);
+    const page = await io.page();
+    const res = await page.evaluate(reshapeInPage, bytes.toString('base64'), config);
+    if (res.warning) io.stderr(`face-reshape: warning: ${res.warning}`);
+    env = res.envelope;
+    if (env.error_code === 0 && res.output !== undefined) {
+      try {
+        writeFileSync(out, Buffer.from(res.output, 'base64'));
+        env.data = { image_url: pathToFileURL(resolve(out)).href };
+        summary = `${inputs[0]} → ${out}: ${res.width}×${res.height}, ${res.faces} face(s) reshaped`;
+      } catch (e) {
+        env = errorEnvelope('SERVICE_INTERNAL_ERROR', `The image was reshaped but ${out} could not be written: ${(e as Error).message}. Check that the folder exists and is writable.`);
+      }
+    }
+  } catch (e) {
+    env = envelopeFromError(e);
+  }
+  if (env.error_code !== 0) io.stderr(`face-reshape: error ${env.error_code} ${env.error_detail.code}: ${env.error_detail.message}`);
+  if (opts.json) io.stdout(JSON.stringify(env));
+  else if (summary) io.stdout(summary);
+  return exitCodeOf(env);
+}
+
+/** Runs in the page (self-contained: puppeteer serialises it). One reshaper per page, created on first use. */
+async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResult> {
+  const w = window as unknown as { lib: any; internals: any; __cliReshaper?: any };
+  let warning: string | undefined;
+  try {
+    if (!w.__cliReshaper) {
+      const modelAssetBuffer = config.model ? Uint8Array.from(atob(config.model), (c) => c.charCodeAt(0)) : undefined;
+      const opts = { maxFaces: 4, modelAssetBuffer };
+      try {
+        w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: config.backend });
+      } catch (e: any) {
+        if (config.backend !== 'webgpu' || e?.code !== 'WEBGPU_UNAVAILABLE') throw e;
+        warning = `${e.message} Falling back to the CPU warp (--backend cpu).`;
+        w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: 'cpu' });
+      }
+    }
+    const image = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const req: Record<string, unknown> = { image };
+    if (config.shape_type !== undefined) req.shape_type = config.shape_type;
+    if (config.strength !== undefined) req.strength = config.strength;
+    const res = await w.lib.runFacialAesthetics(req, { reshaper: w.__cliReshaper, edits: config.edits, outputType: config.outputType, allowShapeNames: true });
+    if (!res.output) return { envelope: res.envelope, warning };
+    const buf = new Uint8Array(await res.output.arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+    return { envelope: res.envelope, output: btoa(bin), width: res.width, height: res.height, faces: res.faces.length, warning };
+  } catch (e) {
+    return { envelope: w.internals.envelopeFromError(e), warning };
+  }
+}

@@ -1,0 +1,298 @@
+import type { NormalizedEdit } from '../edits';
+import { FaceReshapeError } from '../errors';
+import { buildField, type FieldItem } from '../field/build';
+import { sizeOf, type DecodedSource } from '../input/source';
+import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/detector';
+import { TextureReader } from '../output/readback';
+import { TextureUploader, type GpuImageSource } from '../output/upload';
+import { warpCpu } from '../warp/cpu';
+import { isDeviceLost, requestGpuDevice } from '../warp/device';
+import { GpuWarper } from '../warp/gpu';
+import { ExternalUploader } from './external-upload';
+import { FaceTracker, type TrackedFace } from './tracker';
+import type { OneEuroOptions } from './one-euro';
+
+/** A frame the pipeline can take: a playing <video>, a VideoFrame, an ImageBitmap, a canvas or an <img>. */
+export type VideoSource = HTMLVideoElement | VideoFrame | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
+
+export type VideoBackend = 'webgpu' | 'cpu';
+/** How frames reach the GPU: 'external' (importExternalTexture + one blit pass, for <video>/VideoFrame) or 'copy' (copyExternalImageToTexture). */
+export type UploadPath = 'external' | 'copy';
+
+/** Per-frame figures (milliseconds of wall time on the thread that runs the pipeline). */
+export interface FrameStats {
+  /** Frames rendered so far, this one included. */
+  frame: number;
+  /** Timestamp given to the detector (ms, strictly increasing). */
+  timestampMs: number;
+  width: number;
+  height: number;
+  faces: number;
+  detectMs: number;
+  /** Tracking and smoothing. */
+  trackMs: number;
+  fieldMs: number;
+  /** Upload, warp and present: GPU commands recorded and submitted (CPU side; the GPU finishes asynchronously). */
+  renderMs: number;
+  totalMs: number;
+  backend: VideoBackend;
+  upload: UploadPath | 'cpu';
+}
+
+export interface PipelineOptions extends Omit<LandmarkDetectorOptions, 'runningMode' | 'tiling'> {
+  backend?: 'auto' | VideoBackend;
+  /** true (default), false, or One Euro parameters. */
+  smoothing?: boolean | OneEuroOptions;
+  /** Default: 'external' where the source is a <video> or VideoFrame. */
+  upload?: UploadPath;
+  /** @internal Test hook: sees (and may change in place) the raw detections of a frame before smoothing. */
+  beforeSmoothing?: (faces: import('../types').Face[], timestampMs: number) => void;
+}
+
+function smoothingOptions(s: boolean | OneEuroOptions | undefined): OneEuroOptions & { smoothing: boolean } {
+  if (s === false) return { smoothing: false };
+  if (s === true || s === undefined) return { smoothing: true };
+  return { ...s, smoothing: true };
+}
+
+/**
+ * Detect → track/smooth → field → upload → warp → present, for one output canvas, synchronous
+ * per frame. The main-thread VideoReshaper and the worker both run exactly this class, so both
+ * paths give the same pixels. Everything that can be is created once: detector (VIDEO mode),
+ * tracker state, uploader and warper textures, the field-item list; the canvas is resized only
+ * when the frame size changes.
+ */
+export class FramePipeline {
+  readonly backend: VideoBackend;
+  private detector: LandmarkDetector | null;
+  private readonly tracker: FaceTracker;
+  private readonly canvas: HTMLCanvasElement | OffscreenCanvas;
+  private readonly device: GPUDevice | null;
+  private readonly gpuContext: GPUCanvasContext | null;
+  private readonly uploader: TextureUploader | null;
+  private readonly external: ExternalUploader | null;
+  private readonly warper: GpuWarper | null;
+  private readonly reader: TextureReader | null;
+  private readonly ctx2d: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  private readonly scratch: OffscreenCanvas | null;
+  private readonly scratchCtx: OffscreenCanvasRenderingContext2D | null;
+  private readonly items: FieldItem[] = [];
+  private readonly itemPool: { face: TrackedFace; edits: NormalizedEdit[] }[] = [];
+  private readonly beforeSmoothing: PipelineOptions['beforeSmoothing'];
+  private edits: NormalizedEdit[] = [];
+  private uploadPath: UploadPath | undefined;
+  private lastTs = -Infinity;
+  private lastOut: GPUTexture | null = null;
+  private frames = 0;
+  private closed = false;
+  /** Faces of the last frame (smoothed; objects rewritten every frame). */
+  faces: readonly TrackedFace[] = [];
+
+  private constructor(canvas: HTMLCanvasElement | OffscreenCanvas, detector: LandmarkDetector, device: GPUDevice | null, options: PipelineOptions) {
+    this.canvas = canvas;
+    this.detector = detector;
+    this.device = device;
+    this.beforeSmoothing = options.beforeSmoothing;
+    this.uploadPath = options.upload;
+    const maxFaces = options.maxFaces ?? 4;
+    this.tracker = new FaceTracker({ maxFaces, ...smoothingOptions(options.smoothing) });
+    for (let k = 0; k < maxFaces; k++) this.itemPool.push({ face: null as unknown as TrackedFace, edits: this.edits });
+    if (device) {
+      this.backend = 'webgpu';
+      const ctx = canvas.getContext('webgpu') as GPUCanvasContext | null;
+      if (!ctx) throw new FaceReshapeError('WEBGPU_UNAVAILABLE', 'canvas.getContext("webgpu") returned null (the canvas may already have a 2D context).');
+      this.gpuContext = ctx;
+      this.uploader = new TextureUploader(device, { label: 'face-reshape video input' });
+      this.external = new ExternalUploader(device);
+      this.warper = new GpuWarper(device, { label: 'face-reshape video warp' });
+      this.reader = new TextureReader(device, { label: 'face-reshape video snapshot' });
+      this.ctx2d = this.scratch = this.scratchCtx = null;
+    } else {
+      this.backend = 'cpu';
+      this.gpuContext = this.uploader = this.external = this.warper = this.reader = null;
+      const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+      if (!ctx) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'canvas.getContext("2d") returned null (the canvas may already have a WebGPU context).');
+      this.ctx2d = ctx;
+      this.scratch = new OffscreenCanvas(1, 1);
+      this.scratchCtx = this.scratch.getContext('2d', { willReadFrequently: true });
+    }
+  }
+
+  static async create(canvas: HTMLCanvasElement | OffscreenCanvas, options: PipelineOptions = {}): Promise<FramePipeline> {
+    const backend = options.backend ?? 'auto';
+    let device: GPUDevice | null = null;
+    if (backend !== 'cpu') {
+      try {
+        device = (await requestGpuDevice({ label: 'face-reshape video device' })).device;
+      } catch (e) {
+        if (backend === 'webgpu' || !(e instanceof FaceReshapeError) || e.code !== 'WEBGPU_UNAVAILABLE') throw e;
+        console.warn(`webgpu-face-reshape: ${e.message} Falling back to the CPU warp for video.`);
+      }
+    }
+    let detector: LandmarkDetector | null = null;
+    try {
+      const { backend: _b, smoothing: _s, upload: _u, beforeSmoothing: _h, ...detOpts } = options;
+      detector = await LandmarkDetector.create({ ...detOpts, runningMode: 'VIDEO', tiling: 'off' });
+      return new FramePipeline(canvas, detector, device, options);
+    } catch (e) {
+      detector?.close();
+      device?.destroy();
+      throw e;
+    }
+  }
+
+  /** Replaces the edits (normalized, zero strengths dropped) from the next frame on. */
+  setEdits(edits: NormalizedEdit[]): void {
+    this.edits = edits;
+    for (const it of this.itemPool) it.edits = edits;
+  }
+
+  setSmoothing(s: boolean | OneEuroOptions): void {
+    this.tracker.setOptions(smoothingOptions(s));
+  }
+
+  /** Renders one frame into the canvas. `timestampMs` is raised to keep detector timestamps strictly increasing. */
+  process(source: VideoSource, timestampMs: number): FrameStats {
+    if (this.closed || !this.detector) throw new FaceReshapeError('CLOSED', 'This video reshaper was closed.');
+    const t0 = performance.now();
+    const { width, height } = sizeOf(source as DecodedSource);
+    if (!(width > 0 && height > 0)) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `The video frame has no pixels (${width}×${height}); is the video playing?`);
+    const ts = timestampMs > this.lastTs ? timestampMs : this.lastTs + 1;
+    this.lastTs = ts;
+
+    const raw = this.detector.detectForVideo(source as DecodedSource, ts);
+    const t1 = performance.now();
+    this.beforeSmoothing?.(raw, ts);
+    const faces = this.tracker.update(raw, ts / 1000);
+    this.faces = faces;
+    const t2 = performance.now();
+
+    const items = this.items;
+    items.length = 0;
+    if (this.edits.length) {
+      for (let k = 0; k < faces.length && k < this.itemPool.length; k++) {
+        const it = this.itemPool[k];
+        it.face = faces[k];
+        items.push(it);
+      }
+    }
+    const field = buildField(width, height, items);
+    const t3 = performance.now();
+
+    let upload: FrameStats['upload'];
+    if (this.device) upload = this.renderGpu(source, width, height, field);
+    else {
+      this.renderCpu(source, width, height, field);
+      upload = 'cpu';
+    }
+    const t4 = performance.now();
+    this.frames++;
+    return {
+      frame: this.frames,
+      timestampMs: ts,
+      width,
+      height,
+      faces: faces.length,
+      detectMs: t1 - t0,
+      trackMs: t2 - t1,
+      fieldMs: t3 - t2,
+      renderMs: t4 - t3,
+      totalMs: t4 - t0,
+      backend: this.backend,
+      upload,
+    };
+  }
+
+  /** The pixels of the last frame rendered (RGBA). */
+  async snapshot(): Promise<ImageData> {
+    if (this.closed) throw new FaceReshapeError('CLOSED', 'This video reshaper was closed.');
+    if (this.reader) {
+      if (!this.lastOut) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'No frame has been rendered yet.');
+      return this.reader.readImageData(this.lastOut);
+    }
+    const { width, height } = this.canvas;
+    return (this.ctx2d as OffscreenCanvasRenderingContext2D).getImageData(0, 0, width, height);
+  }
+
+  get deviceLost(): boolean {
+    return this.device ? isDeviceLost(this.device) : false;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.detector?.close();
+    this.detector = null;
+    this.gpuContext?.unconfigure();
+    this.external?.destroy();
+    this.uploader?.destroy();
+    this.warper?.destroy();
+    this.reader?.destroy();
+    this.device?.destroy();
+    this.lastOut = null;
+  }
+
+  private resize(width: number, height: number): boolean {
+    if (this.canvas.width === width && this.canvas.height === height) return false;
+    this.canvas.width = width;
+    this.canvas.height = height;
+    return true;
+  }
+
+  private configured = false;
+
+  private renderGpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField>): UploadPath {
+    const device = this.device!;
+    if (this.resize(width, height) || !this.configured) {
+      // rgba8unorm (always allowed for canvases) matches the warp output, so presenting is a plain texture copy.
+      this.gpuContext!.configure({
+        device,
+        format: 'rgba8unorm',
+        usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST,
+        alphaMode: 'opaque',
+      });
+      this.configured = true;
+    }
+    const isVideo =
+      (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) || (typeof VideoFrame !== 'undefined' && source instanceof VideoFrame);
+    let path: UploadPath = this.uploadPath ?? 'external';
+    let src: GPUTexture | null = null;
+    if (path === 'external' && isVideo) {
+      try {
+        src = this.external!.upload(source as HTMLVideoElement | VideoFrame, width, height);
+      } catch (e) {
+        // Not supported for this source here: copy from now on.
+        console.warn(`webgpu-face-reshape: importExternalTexture failed (${(e as Error).message}); using copyExternalImageToTexture.`);
+        this.uploadPath = 'copy';
+      }
+    }
+    if (!src) {
+      path = 'copy';
+      src = this.uploader!.upload(source as GpuImageSource);
+    }
+    const out = this.warper!.warp(src, field);
+    this.lastOut = out;
+    const encoder = device.createCommandEncoder({ label: 'face-reshape video present' });
+    encoder.copyTextureToTexture({ texture: out }, { texture: this.gpuContext!.getCurrentTexture() }, { width, height });
+    device.queue.submit([encoder.finish()]);
+    return path;
+  }
+
+  private renderCpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField>): void {
+    this.resize(width, height);
+    const scratch = this.scratch!;
+    if (scratch.width !== width || scratch.height !== height) {
+      scratch.width = width;
+      scratch.height = height;
+    }
+    const sctx = this.scratchCtx!;
+    sctx.drawImage(source as CanvasImageSource, 0, 0, width, height);
+    const img = sctx.getImageData(0, 0, width, height);
+    if (!field.regions.length) {
+      this.ctx2d!.putImageData(img, 0, 0);
+      return;
+    }
+    const out = warpCpu(img, field);
+    this.ctx2d!.putImageData(new ImageData(out.data, width, height), 0, 0);
+  }
+}
