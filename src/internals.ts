@@ -16,3 +16,6 @@ export * from './input/validate';
 export * from './compat/envelope';
 export * from './compat/params';
 export { FramePipeline } from './video/pipeline';
+export * from './field/build';
+export * from './field/jacobian';
+export { SHAPE_NAMES } from './shapes/names';

@@ -88,6 +88,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         if (url.startsWith('data:') || url.startsWith('blob:')) return;
         if (new URL(url).origin !== origin) foreignRequests.push(url);
       });
+      // Functions passed to page.evaluate from code run by tsx keep esbuild's `__name(fn, "…")`
+      // wrappers; give the page a no-op so those functions run there as written.
+      await page.evaluateOnNewDocument('globalThis.__name = (f) => f;');
       page.on('pageerror', (err) => {
         if (process.env.FACE_RESHAPE_DEBUG) console.error('[page error]', err);
       });

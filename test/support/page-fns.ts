@@ -112,3 +112,69 @@ export async function gpuCpuParity(
   bmp.close();
   return out;
 }
+
+/**
+ * A contact sheet of every shape at one strength: for each, the face crop before and after,
+ * labelled. Returns the PNG (base64) and, per shape, the mean change inside the face box.
+ */
+export async function contactSheet(url: string, strength: number, backend: 'webgpu' | 'cpu'): Promise<{ png: string; changes: number[] }> {
+  const w = window as any;
+  w.sheetReshaper ??= await w.lib.FaceReshaper.create({ backend, tiling: 'off', maxFaces: 1 });
+  const rs = w.sheetReshaper;
+  const bmp = await createImageBitmap(await (await fetch(url)).blob(), { imageOrientation: 'from-image' });
+  const names: string[] = w.lib.SHAPE_NAMES;
+  const first = await rs.reshape(bmp, { edits: [] });
+  const face = first.faces[0];
+  const fw = Math.hypot(face.landmarks[234][0] - face.landmarks[454][0], face.landmarks[234][1] - face.landmarks[454][1]);
+  const pad = 0.3 * fw;
+  const x0 = Math.max(0, Math.floor(face.box[0] - pad));
+  const y0 = Math.max(0, Math.floor(face.box[1] - pad));
+  const cw = Math.min(bmp.width, Math.ceil(face.box[2] + pad)) - x0;
+  const ch = Math.min(bmp.height, Math.ceil(face.box[3] + pad)) - y0;
+  const zoom = Math.min(3, 220 / cw);
+  const tw = Math.round(cw * zoom);
+  const th = Math.round(ch * zoom);
+  const cols = 4;
+  const cellW = tw * 2 + 12;
+  const cellH = th + 22;
+  const rows = Math.ceil((names.length + 1) / cols);
+  const sheet = new OffscreenCanvas(cols * cellW, rows * cellH);
+  const ctx = sheet.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, sheet.width, sheet.height);
+  ctx.imageSmoothingQuality = 'high';
+  ctx.font = '13px sans-serif';
+  const before = first.image as ImageData;
+  const beforeBmp = await createImageBitmap(before);
+  const changes: number[] = [];
+  const jobs = [...names.map((n) => ({ label: `${names.indexOf(n)} ${n}`, edits: [{ shape: n, strength }] })), { label: 'all 22', edits: names.map((n) => ({ shape: n, strength })) }];
+  for (let k = 0; k < jobs.length; k++) {
+    const res = await rs.reshape(bmp, { edits: jobs[k].edits, faces: [face] });
+    const after = res.image as ImageData;
+    let sum = 0;
+    let n = 0;
+    for (let y = Math.floor(face.box[1]); y < face.box[3]; y++) {
+      for (let x = Math.floor(face.box[0]); x < face.box[2]; x++) {
+        const i = (y * after.width + x) * 4;
+        sum += Math.abs(after.data[i] - before.data[i]) + Math.abs(after.data[i + 1] - before.data[i + 1]) + Math.abs(after.data[i + 2] - before.data[i + 2]);
+        n += 3;
+      }
+    }
+    changes.push(sum / n);
+    const afterBmp = await createImageBitmap(after);
+    const cx = (k % cols) * cellW;
+    const cy = Math.floor(k / cols) * cellH;
+    ctx.drawImage(beforeBmp, x0, y0, cw, ch, cx, cy + 18, tw, th);
+    ctx.drawImage(afterBmp, x0, y0, cw, ch, cx + tw + 4, cy + 18, tw, th);
+    ctx.fillStyle = '#000';
+    ctx.fillText(`${jobs[k].label} @ ${strength}: before | after`, cx + 2, cy + 13);
+    afterBmp.close();
+  }
+  beforeBmp.close();
+  bmp.close();
+  const blob = await sheet.convertToBlob({ type: 'image/png' });
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 32768) s += String.fromCharCode(...bytes.subarray(i, i + 32768));
+  return { png: btoa(s), changes };
+}

@@ -1,0 +1,37 @@
+// npm run bench [-- --json] [-- --runs N]
+// Medians (ms) measured side by side in one run, in headless Chromium (contract section 7).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startRuntime } from '../src/node/runtime';
+import { testMounts, SHARED_FIXTURES } from '../test/support/env';
+import { runBenchInPage } from './page';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const runsArg = args.indexOf('--runs');
+const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 15;
+// A frontal, large face: the shared fixture when present, else the committed Debian portrait.
+const shared = resolve(SHARED_FIXTURES, 'faces/face08_sergey_frontal.png');
+const source = existsSync(shared) ? '/fixtures/faces/face08_sergey_frontal.png' : '/test-fixtures/grace_hopper.jpg';
+
+const rt = await startRuntime({ mounts: testMounts() });
+try {
+  const { page, foreignRequests } = await rt.newPage();
+  const r = await page.evaluate(runBenchInPage, source, runs);
+  if (foreignRequests.length) throw new Error(`the bench page requested other hosts: ${foreignRequests.join(', ')}`);
+  if (json) {
+    process.stdout.write(JSON.stringify(r) + '\n');
+  } else {
+    const f = (v: number) => v.toFixed(2).padStart(9);
+    console.log(`webgpu-face-reshape bench — ${r.image}, face ${r.face_width_px} px, warp region ${(r.field_region_px / 1e6).toFixed(2)} Mpx, ${r.runs} runs, adapter: ${r.device}`);
+    console.log(`gpu_copy_1080p_ms     ${f(r.gpu_copy_1080p_ms)}   (yardstick: full-frame bilinear sample into a new texture)`);
+    console.log(`gpu_warp_1080p_ms     ${f(r.gpu_warp_1080p_ms)}   (all 22 shapes at 1: field build + upload + warp, until onSubmittedWorkDone)`);
+    console.log(`  ratio to yardstick  ${f(r.ratio_gpu_warp_to_copy)}   (target ≤ 0.5)`);
+    console.log(`cpu_warp_1080p_ms     ${f(r.cpu_warp_1080p_ms)}   (CPU reference warp, same field; target ≤ 35)`);
+    console.log(`field_build_ms        ${f(r.field_build_ms)}`);
+    console.log(`detect_ms             ${f(r.detect_ms)}   (landmarks, CPU delegate, IMAGE mode, no tiling)`);
+    console.log(`reshape_e2e_webgpu_ms ${f(r.reshape_e2e_webgpu_ms)}   (reshape() from an ImageBitmap to an ImageBitmap, faces given)`);
+  }
+} finally {
+  await rt.close();
+}
