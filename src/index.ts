@@ -17,6 +17,6 @@ export {
 } from './compat/facial-aesthetics';
 export { type FacialAestheticsEnvelope, COMPAT_CODES, COMPAT_STATUS, type CompatCode } from './compat/envelope';
 export { type FacialAestheticsRequest } from './compat/params';
-export { VideoReshaper, type VideoReshaperOptions, type VideoFrameInfo, type FrameStats, type VideoSource, type VideoBackend, type UploadPath } from './video/video-reshaper';
+export { VideoReshaper, type VideoReshaperOptions, type VideoFrameInfo, type FrameStats, type VideoSource, type VideoBackend, type UploadPath, type PresentPath } from './video/video-reshaper';
 export { OneEuroFilter, ONE_EURO_DEFAULTS, type OneEuroOptions } from './video/one-euro';
 export { FaceTracker, type FaceTrackerOptions, type TrackedFace } from './video/tracker';

@@ -37,7 +37,11 @@ export interface FrameStats {
   totalMs: number;
   backend: VideoBackend;
   upload: UploadPath | 'cpu';
+  present: PresentPath;
 }
+
+/** How warped frames reach the canvas: 'webgpu' (a WebGPU canvas context, no CPU round trip) or '2d' (GPU readback + putImageData). */
+export type PresentPath = 'webgpu' | '2d';
 
 export interface PipelineOptions extends Omit<LandmarkDetectorOptions, 'runningMode' | 'tiling'> {
   backend?: 'auto' | VideoBackend;
@@ -45,6 +49,12 @@ export interface PipelineOptions extends Omit<LandmarkDetectorOptions, 'runningM
   smoothing?: boolean | OneEuroOptions;
   /** Default: 'external' where the source is a <video> or VideoFrame. */
   upload?: UploadPath;
+  /**
+   * 'auto' (default): a WebGPU canvas context where presenting works, probed once per thread with a
+   * throwaway device (headless Chromium on SwiftShader loses the device when a WebGPU canvas is
+   * presented); else '2d'.
+   */
+  present?: 'auto' | PresentPath;
   /** @internal Test hook: sees (and may change in place) the raw detections of a frame before smoothing. */
   beforeSmoothing?: (faces: import('../types').Face[], timestampMs: number) => void;
 }
@@ -69,6 +79,7 @@ export class FramePipeline {
   private readonly canvas: HTMLCanvasElement | OffscreenCanvas;
   private readonly device: GPUDevice | null;
   private readonly gpuContext: GPUCanvasContext | null;
+  readonly present: PresentPath;
   private readonly uploader: TextureUploader | null;
   private readonly external: ExternalUploader | null;
   private readonly warper: GpuWarper | null;
@@ -88,7 +99,7 @@ export class FramePipeline {
   /** Faces of the last frame (smoothed; objects rewritten every frame). */
   faces: readonly TrackedFace[] = [];
 
-  private constructor(canvas: HTMLCanvasElement | OffscreenCanvas, detector: LandmarkDetector, device: GPUDevice | null, options: PipelineOptions) {
+  private constructor(canvas: HTMLCanvasElement | OffscreenCanvas, detector: LandmarkDetector, device: GPUDevice | null, present: PresentPath, options: PipelineOptions) {
     this.canvas = canvas;
     this.detector = detector;
     this.device = device;
@@ -99,20 +110,26 @@ export class FramePipeline {
     for (let k = 0; k < maxFaces; k++) this.itemPool.push({ face: null as unknown as TrackedFace, edits: this.edits });
     if (device) {
       this.backend = 'webgpu';
-      const ctx = canvas.getContext('webgpu') as GPUCanvasContext | null;
-      if (!ctx) throw new FaceReshapeError('WEBGPU_UNAVAILABLE', 'canvas.getContext("webgpu") returned null (the canvas may already have a 2D context).');
-      this.gpuContext = ctx;
+      this.present = present;
+      if (present === 'webgpu') {
+        const ctx = canvas.getContext('webgpu') as GPUCanvasContext | null;
+        if (!ctx) throw new FaceReshapeError('WEBGPU_UNAVAILABLE', 'canvas.getContext("webgpu") returned null (the canvas may already have a 2D context).');
+        this.gpuContext = ctx;
+        this.ctx2d = null;
+      } else {
+        this.gpuContext = null;
+        this.ctx2d = context2d(canvas);
+      }
       this.uploader = new TextureUploader(device, { label: 'face-reshape video input' });
       this.external = new ExternalUploader(device);
       this.warper = new GpuWarper(device, { label: 'face-reshape video warp' });
       this.reader = new TextureReader(device, { label: 'face-reshape video snapshot' });
-      this.ctx2d = this.scratch = this.scratchCtx = null;
+      this.scratch = this.scratchCtx = null;
     } else {
       this.backend = 'cpu';
+      this.present = '2d';
       this.gpuContext = this.uploader = this.external = this.warper = this.reader = null;
-      const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
-      if (!ctx) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'canvas.getContext("2d") returned null (the canvas may already have a WebGPU context).');
-      this.ctx2d = ctx;
+      this.ctx2d = context2d(canvas);
       this.scratch = new OffscreenCanvas(1, 1);
       this.scratchCtx = this.scratch.getContext('2d', { willReadFrequently: true });
     }
@@ -132,8 +149,10 @@ export class FramePipeline {
     let detector: LandmarkDetector | null = null;
     try {
       const { backend: _b, smoothing: _s, upload: _u, beforeSmoothing: _h, ...detOpts } = options;
-      detector = await LandmarkDetector.create({ ...detOpts, runningMode: 'VIDEO', tiling: 'off' });
-      return new FramePipeline(canvas, detector, device, options);
+      const { present: _p, ...detOnly } = detOpts;
+      const present: PresentPath = !device ? '2d' : options.present && options.present !== 'auto' ? options.present : (await canPresentWebGpu()) ? 'webgpu' : '2d';
+      detector = await LandmarkDetector.create({ ...detOnly, runningMode: 'VIDEO', tiling: 'off' });
+      return new FramePipeline(canvas, detector, device, present, options);
     } catch (e) {
       detector?.close();
       device?.destroy();
@@ -152,7 +171,7 @@ export class FramePipeline {
   }
 
   /** Renders one frame into the canvas. `timestampMs` is raised to keep detector timestamps strictly increasing. */
-  process(source: VideoSource, timestampMs: number): FrameStats {
+  async process(source: VideoSource, timestampMs: number): Promise<FrameStats> {
     if (this.closed || !this.detector) throw new FaceReshapeError('CLOSED', 'This video reshaper was closed.');
     const t0 = performance.now();
     const { width, height } = sizeOf(source as DecodedSource);
@@ -180,7 +199,7 @@ export class FramePipeline {
     const t3 = performance.now();
 
     let upload: FrameStats['upload'];
-    if (this.device) upload = this.renderGpu(source, width, height, field);
+    if (this.device) upload = await this.renderGpu(source, width, height, field);
     else {
       this.renderCpu(source, width, height, field);
       upload = 'cpu';
@@ -200,6 +219,7 @@ export class FramePipeline {
       totalMs: t4 - t0,
       backend: this.backend,
       upload,
+      present: this.present,
     };
   }
 
@@ -241,9 +261,9 @@ export class FramePipeline {
 
   private configured = false;
 
-  private renderGpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField>): UploadPath {
+  private async renderGpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField>): Promise<UploadPath> {
     const device = this.device!;
-    if (this.resize(width, height) || !this.configured) {
+    if ((this.resize(width, height) || !this.configured) && this.gpuContext) {
       // rgba8unorm (always allowed for canvases) matches the warp output, so presenting is a plain texture copy.
       this.gpuContext!.configure({
         device,
@@ -272,6 +292,10 @@ export class FramePipeline {
     }
     const out = this.warper!.warp(src, field);
     this.lastOut = out;
+    if (!this.gpuContext) {
+      this.ctx2d!.putImageData(await this.reader!.readImageData(out), 0, 0);
+      return path;
+    }
     const encoder = device.createCommandEncoder({ label: 'face-reshape video present' });
     encoder.copyTextureToTexture({ texture: out }, { texture: this.gpuContext!.getCurrentTexture() }, { width, height });
     device.queue.submit([encoder.finish()]);
@@ -295,4 +319,45 @@ export class FramePipeline {
     const out = warpCpu(img, field);
     this.ctx2d!.putImageData(new ImageData(out.data, width, height), 0, 0);
   }
+}
+
+function context2d(canvas: HTMLCanvasElement | OffscreenCanvas): CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D {
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  if (!ctx) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'canvas.getContext("2d") returned null (the canvas may already have a WebGPU context).');
+  return ctx;
+}
+
+let presentProbe: Promise<boolean> | null = null;
+
+/**
+ * Whether a WebGPU canvas context can present here without losing its device: tried once per
+ * thread on a throwaway device and a 4×4 OffscreenCanvas.
+ */
+export function canPresentWebGpu(): Promise<boolean> {
+  presentProbe ??= (async () => {
+    if (typeof OffscreenCanvas !== 'function') return false;
+    let device: GPUDevice | null = null;
+    try {
+      device = (await requestGpuDevice({ label: 'face-reshape present probe' })).device;
+      const canvas = new OffscreenCanvas(4, 4);
+      const ctx = canvas.getContext('webgpu') as GPUCanvasContext | null;
+      if (!ctx) return false;
+      ctx.configure({ device, format: 'rgba8unorm', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST, alphaMode: 'opaque' });
+      for (let i = 0; i < 2; i++) {
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginRenderPass({ colorAttachments: [{ view: ctx.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }] });
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        canvas.transferToImageBitmap().close();
+      }
+      await device.queue.onSubmittedWorkDone();
+      await new Promise((r) => setTimeout(r, 50));
+      return !isDeviceLost(device);
+    } catch {
+      return false;
+    } finally {
+      device?.destroy();
+    }
+  })();
+  return presentProbe;
 }

@@ -6,14 +6,14 @@ import type { FromWorker, ToWorker } from '../worker/protocol';
 import type { OneEuroOptions } from './one-euro';
 import { FramePipeline, type FrameStats, type PipelineOptions, type VideoBackend, type VideoSource } from './pipeline';
 
-export type { FrameStats, VideoBackend, VideoSource, UploadPath } from './pipeline';
+export type { FrameStats, VideoBackend, VideoSource, UploadPath, PresentPath } from './pipeline';
 
 export interface VideoFrameInfo extends FrameStats {
   /** Frames per second actually rendered (moving average over the last ~30 frames). */
   fps: number;
   /** From the frame's capture (camera) or callback time to its warp being submitted, ms. */
   latencyMs: number;
-  /** Frames skipped because the previous one was still being processed (worker mode). */
+  /** Video frames skipped because the previous one was still being processed. */
   dropped: number;
   /** Smoothed faces of this frame, with `reportFaces: true` (copies; worker mode too). */
   faceList?: Face[];
@@ -62,8 +62,8 @@ function absolute(url: string): string {
  * stop() pauses, close() frees everything (both idempotent).
  *
  * Frames are scheduled with requestVideoFrameCallback (once per new video frame), else
- * requestAnimationFrame. Main-thread mode renders each frame synchronously in the callback; worker
- * mode posts the frame (a transferred VideoFrame) and drops new frames while one is in flight.
+ * requestAnimationFrame. Main-thread mode renders each frame in the callback; worker
+ * mode posts the frame (a transferred VideoFrame); in both, new frames are dropped while one is in flight.
  */
 export class VideoReshaper {
   readonly backend: VideoBackend;
@@ -295,12 +295,12 @@ export class VideoReshaper {
 
   private async renderOne(source: VideoSource, timestampMs: number, capture: number): Promise<VideoFrameInfo> {
     const start = performance.now();
-    if (this.pipeline) {
-      const stats = this.pipeline.process(source, timestampMs);
-      return this.finish(stats, start, capture, this.reportFaces ? copyFaces(this.pipeline.faces) : undefined);
-    }
     this.busy = true;
     try {
+      if (this.pipeline) {
+        const stats = await this.pipeline.process(source, timestampMs);
+        return this.finish(stats, start, capture, this.reportFaces ? copyFaces(this.pipeline.faces) : undefined);
+      }
       const frame = await transferableFrame(source, timestampMs);
       const id = this.nextId++;
       return await new Promise<VideoFrameInfo>((resolve, reject) => {

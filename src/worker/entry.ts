@@ -58,7 +58,7 @@ scope.addEventListener('message', async (e: MessageEvent<ToWorker>) => {
     case 'frame':
       try {
         if (!pipeline) throw new FaceReshapeError('CLOSED', 'The frame worker is not initialised or was closed.');
-        const stats = pipeline.process(msg.frame, msg.timestampMs);
+        const stats = await pipeline.process(msg.frame, msg.timestampMs);
         scope.postMessage({ type: 'stats', id: msg.id, stats, faces: reportFaces ? copyFaces(pipeline.faces) : undefined });
       } catch (err) {
         scope.postMessage({ type: 'error', id: msg.id, error: toError(err) });
