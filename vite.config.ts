@@ -26,7 +26,8 @@ export default defineConfig({
   plugins: [copyVisionWasm()],
   build: {
     outDir: 'dist',
-    emptyOutDir: false,
+    // The library build runs first in `npm run build`; the node build and d.ts emission follow it.
+    emptyOutDir: true,
     target: 'es2022',
     minify: false,
     sourcemap: true,

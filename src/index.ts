@@ -20,3 +20,4 @@ export { type FacialAestheticsRequest } from './compat/params';
 export { VideoReshaper, type VideoReshaperOptions, type VideoFrameInfo, type FrameStats, type VideoSource, type VideoBackend, type UploadPath, type PresentPath } from './video/video-reshaper';
 export { OneEuroFilter, ONE_EURO_DEFAULTS, type OneEuroOptions } from './video/one-euro';
 export { FaceTracker, type FaceTrackerOptions, type TrackedFace } from './video/tracker';
+export { installCloudRoute, CLOUD_URL, type CloudRoute, type CloudRouteOptions } from './compat/cloud-route';

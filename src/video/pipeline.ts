@@ -16,8 +16,13 @@ import type { OneEuroOptions } from './one-euro';
 export type VideoSource = HTMLVideoElement | VideoFrame | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
 
 export type VideoBackend = 'webgpu' | 'cpu';
-/** How frames reach the GPU: 'external' (importExternalTexture + one blit pass, for <video>/VideoFrame) or 'copy' (copyExternalImageToTexture). */
-export type UploadPath = 'external' | 'copy';
+/**
+ * How frames reach the GPU: 'external' (importExternalTexture + one blit pass; <video>/VideoFrame
+ * only, else 'copy'), 'copy' (copyExternalImageToTexture) or 'canvas2d' (video drawn into a 2D
+ * canvas, read to the CPU and written with writeTexture: for environments where importing video
+ * frames into WebGPU loses the device, as headless Chromium on SwiftShader does).
+ */
+export type UploadPath = 'external' | 'copy' | 'canvas2d';
 
 /** Per-frame figures (milliseconds of wall time on the thread that runs the pipeline). */
 export interface FrameStats {
@@ -47,12 +52,11 @@ export interface PipelineOptions extends Omit<LandmarkDetectorOptions, 'runningM
   backend?: 'auto' | VideoBackend;
   /** true (default), false, or One Euro parameters. */
   smoothing?: boolean | OneEuroOptions;
-  /** Default: 'external' where the source is a <video> or VideoFrame. */
-  upload?: UploadPath;
+  /** 'auto' (default): 'external' where WebGPU canvas interop works (see `present`), else 'canvas2d'. */
+  upload?: 'auto' | UploadPath;
   /**
-   * 'auto' (default): a WebGPU canvas context where presenting works, probed once per thread with a
-   * throwaway device (headless Chromium on SwiftShader loses the device when a WebGPU canvas is
-   * presented); else '2d'.
+   * 'auto' (default): a WebGPU canvas context, except on SwiftShader (see canPresentWebGpu), where
+   * frames go through a 2D context.
    */
   present?: 'auto' | PresentPath;
   /** @internal Test hook: sees (and may change in place) the raw detections of a frame before smoothing. */
@@ -91,7 +95,7 @@ export class FramePipeline {
   private readonly itemPool: { face: TrackedFace; edits: NormalizedEdit[] }[] = [];
   private readonly beforeSmoothing: PipelineOptions['beforeSmoothing'];
   private edits: NormalizedEdit[] = [];
-  private uploadPath: UploadPath | undefined;
+  private uploadPath: UploadPath;
   private lastTs = -Infinity;
   private lastOut: GPUTexture | null = null;
   private frames = 0;
@@ -104,7 +108,7 @@ export class FramePipeline {
     this.detector = detector;
     this.device = device;
     this.beforeSmoothing = options.beforeSmoothing;
-    this.uploadPath = options.upload;
+    this.uploadPath = options.upload && options.upload !== 'auto' ? options.upload : present === 'webgpu' ? 'external' : 'canvas2d';
     const maxFaces = options.maxFaces ?? 4;
     this.tracker = new FaceTracker({ maxFaces, ...smoothingOptions(options.smoothing) });
     for (let k = 0; k < maxFaces; k++) this.itemPool.push({ face: null as unknown as TrackedFace, edits: this.edits });
@@ -124,7 +128,8 @@ export class FramePipeline {
       this.external = new ExternalUploader(device);
       this.warper = new GpuWarper(device, { label: 'face-reshape video warp' });
       this.reader = new TextureReader(device, { label: 'face-reshape video snapshot' });
-      this.scratch = this.scratchCtx = null;
+      this.scratch = new OffscreenCanvas(1, 1);
+      this.scratchCtx = this.scratch.getContext('2d', { willReadFrequently: true });
     } else {
       this.backend = 'cpu';
       this.present = '2d';
@@ -138,8 +143,10 @@ export class FramePipeline {
   static async create(canvas: HTMLCanvasElement | OffscreenCanvas, options: PipelineOptions = {}): Promise<FramePipeline> {
     const backend = options.backend ?? 'auto';
     let device: GPUDevice | null = null;
+    let canPresent = false;
     if (backend !== 'cpu') {
       try {
+        if ((options.present ?? 'auto') === 'auto') canPresent = await canPresentWebGpu();
         device = (await requestGpuDevice({ label: 'face-reshape video device' })).device;
       } catch (e) {
         if (backend === 'webgpu' || !(e instanceof FaceReshapeError) || e.code !== 'WEBGPU_UNAVAILABLE') throw e;
@@ -150,7 +157,7 @@ export class FramePipeline {
     try {
       const { backend: _b, smoothing: _s, upload: _u, beforeSmoothing: _h, ...detOpts } = options;
       const { present: _p, ...detOnly } = detOpts;
-      const present: PresentPath = !device ? '2d' : options.present && options.present !== 'auto' ? options.present : (await canPresentWebGpu()) ? 'webgpu' : '2d';
+      const present: PresentPath = !device ? '2d' : options.present && options.present !== 'auto' ? options.present : canPresent ? 'webgpu' : '2d';
       detector = await LandmarkDetector.create({ ...detOnly, runningMode: 'VIDEO', tiling: 'off' });
       return new FramePipeline(canvas, detector, device, present, options);
     } catch (e) {
@@ -275,9 +282,11 @@ export class FramePipeline {
     }
     const isVideo =
       (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) || (typeof VideoFrame !== 'undefined' && source instanceof VideoFrame);
-    let path: UploadPath = this.uploadPath ?? 'external';
+    let path: UploadPath = this.uploadPath;
     let src: GPUTexture | null = null;
-    if (path === 'external' && isVideo) {
+    if (path === 'canvas2d' && isVideo) {
+      src = this.uploader!.upload(this.readPixels(source, width, height));
+    } else if (path === 'external' && isVideo) {
       try {
         src = this.external!.upload(source as HTMLVideoElement | VideoFrame, width, height);
       } catch (e) {
@@ -302,8 +311,8 @@ export class FramePipeline {
     return path;
   }
 
-  private renderCpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField>): void {
-    this.resize(width, height);
+  /** The frame's pixels through a reused CPU-backed 2D canvas. */
+  private readPixels(source: VideoSource, width: number, height: number): ImageData {
     const scratch = this.scratch!;
     if (scratch.width !== width || scratch.height !== height) {
       scratch.width = width;
@@ -311,7 +320,12 @@ export class FramePipeline {
     }
     const sctx = this.scratchCtx!;
     sctx.drawImage(source as CanvasImageSource, 0, 0, width, height);
-    const img = sctx.getImageData(0, 0, width, height);
+    return sctx.getImageData(0, 0, width, height);
+  }
+
+  private renderCpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField>): void {
+    this.resize(width, height);
+    const img = this.readPixels(source, width, height);
     if (!field.regions.length) {
       this.ctx2d!.putImageData(img, 0, 0);
       return;
@@ -330,33 +344,22 @@ function context2d(canvas: HTMLCanvasElement | OffscreenCanvas): CanvasRendering
 let presentProbe: Promise<boolean> | null = null;
 
 /**
- * Whether a WebGPU canvas context can present here without losing its device: tried once per
- * thread on a throwaway device and a 4×4 OffscreenCanvas.
+ * Whether frames should be presented through a WebGPU canvas context (and video imported as
+ * external textures). False on SwiftShader: headless Chromium there loses every device of the
+ * page ("A valid external Instance reference no longer exists") as soon as a WebGPU canvas is
+ * presented or a video frame imported. Decided from the adapter's info, without touching a canvas.
  */
 export function canPresentWebGpu(): Promise<boolean> {
   presentProbe ??= (async () => {
-    if (typeof OffscreenCanvas !== 'function') return false;
-    let device: GPUDevice | null = null;
     try {
-      device = (await requestGpuDevice({ label: 'face-reshape present probe' })).device;
-      const canvas = new OffscreenCanvas(4, 4);
-      const ctx = canvas.getContext('webgpu') as GPUCanvasContext | null;
-      if (!ctx) return false;
-      ctx.configure({ device, format: 'rgba8unorm', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST, alphaMode: 'opaque' });
-      for (let i = 0; i < 2; i++) {
-        const encoder = device.createCommandEncoder();
-        const pass = encoder.beginRenderPass({ colorAttachments: [{ view: ctx.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }] });
-        pass.end();
-        device.queue.submit([encoder.finish()]);
-        canvas.transferToImageBitmap().close();
-      }
-      await device.queue.onSubmittedWorkDone();
-      await new Promise((r) => setTimeout(r, 50));
-      return !isDeviceLost(device);
+      const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+      const adapter = await gpu?.requestAdapter();
+      if (!adapter) return false;
+      const info = adapter.info;
+      const text = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`;
+      return !/swiftshader/i.test(text) && !(info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter;
     } catch {
       return false;
-    } finally {
-      device?.destroy();
     }
   })();
   return presentProbe;

@@ -50,7 +50,7 @@ describe('FaceReshaper lifecycle in headless Chromium', () => {
       const blob = await (await fetch('/test-fixtures/grace_hopper.jpg')).blob();
       const strengths = [0, 1, -1, 0.5, 0];
       const par = await Promise.all(strengths.map((s) => rs.reshape(blob, { shape: 'slim_face', strength: s })));
-      const seq = [];
+      const seq: any[] = [];
       for (const s of strengths) seq.push(await rs.reshape(blob, { shape: 'slim_face', strength: s }));
       const same = (a: ImageData, b: ImageData) => a.data.every((v, i) => v === b.data[i]);
       rs.close();
