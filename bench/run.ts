@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startRuntime } from '../src/node/runtime';
 import { testMounts, SHARED_FIXTURES } from '../test/support/env';
-import { runBenchInPage } from './page';
+import { runBenchInPage, runVideoBenchInPage } from './page';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -17,7 +17,9 @@ const source = existsSync(shared) ? '/fixtures/faces/face08_sergey_frontal.png' 
 const rt = await startRuntime({ mounts: testMounts() });
 try {
   const { page, foreignRequests } = await rt.newPage();
-  const r = await page.evaluate(runBenchInPage, source, runs);
+  const still = await page.evaluate(runBenchInPage, source, runs);
+  const video = await page.evaluate(runVideoBenchInPage, source, Math.max(20, runs * 2));
+  const r = { ...still, ...video };
   if (foreignRequests.length) throw new Error(`the bench page requested other hosts: ${foreignRequests.join(', ')}`);
   if (json) {
     process.stdout.write(JSON.stringify(r) + '\n');
@@ -31,6 +33,8 @@ try {
     console.log(`field_build_ms        ${f(r.field_build_ms)}`);
     console.log(`detect_ms             ${f(r.detect_ms)}   (landmarks, CPU delegate, IMAGE mode, no tiling)`);
     console.log(`reshape_e2e_webgpu_ms ${f(r.reshape_e2e_webgpu_ms)}   (reshape() from an ImageBitmap to an ImageBitmap, faces given)`);
+    console.log(`video_640x480_fps     ${f(r.video_640x480_fps)}   (VideoReshaper.renderFrame back to back; ${r.video_backend}, upload ${r.video_upload}, present ${r.video_present})`);
+    console.log(`  per frame: detect ${r.video_detect_ms.toFixed(1)} ms, track+smooth ${r.video_track_ms.toFixed(1)} ms, field ${r.video_field_ms.toFixed(1)} ms, render ${r.video_render_ms.toFixed(1)} ms, total ${r.video_total_ms.toFixed(1)} ms`);
   }
 } finally {
   await rt.close();
