@@ -90,7 +90,7 @@ export class FaceReshaper {
   /** Landmarks, boxes and head pose of every face (up to maxFaces), in pixels of the upright image. */
   detect(source: ReshapeSource): Promise<Face[]> {
     return this.serial(async () => {
-      const decoded = await decodeSource(source);
+      const decoded = await decodeSource(source, this.decodeOptions());
       try {
         return await this.open().detector.detect(decoded.image);
       } finally {
@@ -107,7 +107,7 @@ export class FaceReshaper {
     return this.serial(async () => {
       const edits = normalizeEdits(options);
       const { detector } = this.open();
-      const decoded = await decodeSource(source);
+      const decoded = await decodeSource(source, this.decodeOptions());
       try {
         const { width, height } = decoded;
         const faces = options.faces ?? (await detector.detect(decoded.image));
@@ -156,6 +156,11 @@ export class FaceReshaper {
     }
     const out = warpCpu(toImageData(image, width, height), field);
     return encodeImageData(new ImageData(out.data, out.width, out.height), kind, options);
+  }
+
+  /** Encoded inputs are checked against this GPU's texture limit before they are decoded. */
+  private decodeOptions(): { maxSide?: number } {
+    return this.gpu ? { maxSide: this.gpu.device.limits.maxTextureDimension2D } : {};
   }
 
   private open(): { detector: LandmarkDetector } {

@@ -132,18 +132,30 @@ describe('compat facialAesthetics() in headless Chromium', () => {
     const res = await page().page.evaluate(async () => {
       const w = window as any;
       const out: any[] = [];
-      const closed = await w.lib.FaceReshaper.create();
-      closed.close();
-      out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }, { reshaper: closed }));
-      out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }));
-      const { device } = await w.internals.requestGpuDevice();
-      const onLost = await w.lib.FaceReshaper.createWithDevice(device);
-      device.destroy();
-      await device.lost;
-      out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }, { reshaper: onLost }));
-      out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }));
-      onLost.close();
-      return out;
+      let step = 'start';
+      const steps = (async () => {
+        step = 'create a reshaper and close it';
+        const closed = await w.lib.FaceReshaper.create();
+        closed.close();
+        step = 'call with the closed reshaper';
+        out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }, { reshaper: closed }));
+        step = 'valid call after it';
+        out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }));
+        step = 'create an app device and a reshaper on it';
+        const { device } = await w.internals.requestGpuDevice();
+        const onLost = await w.lib.FaceReshaper.createWithDevice(device);
+        step = 'destroy the device';
+        device.destroy();
+        await device.lost;
+        step = 'call with the reshaper on the lost device';
+        out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }, { reshaper: onLost }));
+        step = 'valid call after it';
+        out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }));
+        onLost.close();
+        return out;
+      })();
+      // A hang fails with the step it hung at instead of the test timeout.
+      return Promise.race([steps, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`hung at: ${step}`)), 90_000))]);
     });
     expect([res[0].error_code, res[0].error_detail.code]).toEqual([500, 'SERVICE_INTERNAL_ERROR']);
     expect(res[0].error_detail.message).toMatch(/CLOSED: This FaceReshaper was closed/);
