@@ -1,4 +1,4 @@
-import { FaceReshapeError, type FaceReshapeErrorCode } from '../errors';
+import { ERROR_STATUS, FaceReshapeError, type FaceReshapeErrorCode } from '../errors';
 
 /** The cloud's response envelope (contract section 4), field for field. */
 export interface FacialAestheticsEnvelope {
@@ -38,18 +38,8 @@ export const COMPAT_CODES = [
 ] as const;
 export type CompatCode = (typeof COMPAT_CODES)[number];
 
-export const COMPAT_STATUS: Record<CompatCode, number> = {
-  MISSING_PARAMETERS: 400,
-  ERROR_INVALID_PARAMETER: 400,
-  FILE_DECODING_FAILURE: 400,
-  FILE_SIZE_EXCEEDS_LIMIT: 413,
-  UNSUPPORTED_FILE_TYPES: 415,
-  UNSUPPORTED_PARAMETER_VALUES: 422,
-  ERROR_LOW_RESOLUTION: 422,
-  ERROR_HIGH_RESOLUTION: 422,
-  ERROR_NO_FACE_IN_FILE: 422,
-  SERVICE_INTERNAL_ERROR: 500,
-};
+/** HTTP-like status of each compat code: the same table the native errors carry. */
+export const COMPAT_STATUS: Record<CompatCode, number> = Object.fromEntries(COMPAT_CODES.map((c) => [c, ERROR_STATUS[c]])) as Record<CompatCode, number>;
 
 /** `code_message`: what each code means, in plain words. */
 export const CODE_MESSAGES: Record<CompatCode, string> = {
