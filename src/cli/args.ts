@@ -5,6 +5,7 @@ export const USAGE = `face-reshape — on-device face reshaping (MediaPipe landm
 Usage:
   face-reshape detect IN... [--json] [--max-faces N] [--tiling auto|off] [--delegate cpu|gpu] [--model FILE.task]
   face-reshape reshape IN --shape S --strength X --out OUT [--edit NAME=X ...] [--json] [--backend webgpu|cpu] [--model FILE.task]
+  face-reshape serve [--host 127.0.0.1] [--port 8787] [--api-key KEY] [--cors-origin ORIGIN ...] [--pool 2] [--queue 16] [--result-ttl 24h]
 
 Options (reshape):
   --shape S          a shape id 0–21 or name (slim_face, big_eyes, …; see README)
@@ -13,6 +14,17 @@ Options (reshape):
   --edit NAME=X      a further edit in the same pass (repeatable); X signed in [-1, 1]
   Input rules as the cloud API: JPEG, PNG or BMP, at most 3 MB, each side 11–1999 px.
   Exit 0 on success, 2 on a 4xx error (bad input), 1 on a 5xx error.
+
+Options (serve): the cloud's POST /api/portrait/effects/face-tidyup on a local port (see README)
+  --host H           interface to bind (default 127.0.0.1: this machine only)
+  --port P           port (default 8787; 0 picks a free one)
+  --api-key KEY      require this ailabapi-api-key header (or set FACE_RESHAPE_API_KEY)
+  --cors-origin O    allow browser calls from origin O (repeatable; default: no CORS)
+  --pool N           pages reshaping in parallel (default 2); --queue N requests waiting (default 16)
+  --result-ttl T     how long result URLs live: 90s, 30m, 24h (default 24h)
+  --results-dir DIR  keep results on disk in DIR (default: memory); --results-max-mb N caps them (default 256)
+  --upload-timeout T / --job-timeout T   body receive limit (default 30s) / reshape limit (default 120s)
+  --public-url URL   base of data.image_url when behind a proxy;  --log  one line per request (no content)
 
 Options:
   --json             machine-readable output on stdout
@@ -38,6 +50,20 @@ export function parseCli(argv: string[]) {
       strength: { type: 'string' },
       out: { type: 'string' },
       edit: { type: 'string', multiple: true },
+      // serve
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'api-key': { type: 'string' },
+      'cors-origin': { type: 'string', multiple: true },
+      pool: { type: 'string' },
+      queue: { type: 'string' },
+      'result-ttl': { type: 'string' },
+      'results-dir': { type: 'string' },
+      'results-max-mb': { type: 'string' },
+      'upload-timeout': { type: 'string' },
+      'job-timeout': { type: 'string' },
+      'public-url': { type: 'string' },
+      log: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

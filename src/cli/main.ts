@@ -2,6 +2,7 @@ import { startRuntime } from '../node/runtime';
 import { parseCli, UsageError, USAGE } from './args';
 import { runDetect } from './detect';
 import { runReshape } from './reshape';
+import { runServe } from './serve';
 import type { Runtime } from '../node/runtime';
 import type { Page } from 'puppeteer';
 
@@ -19,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   if (command === 'reshape') return reshapeCommand(inputs, values);
+  if (command === 'serve') return runServe(inputs, values);
   if (command !== 'detect') {
     process.stderr.write(`face-reshape: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFieldWithInfo } from '../../src/field/build';
+import { buildFieldWithInfo, squeezeFactor } from '../../src/field/build';
 import { guardFolds, minJacobianDet, regionFoldScale } from '../../src/field/jacobian';
 import type { DisplacementField } from '../../src/field/types';
 import { SHAPE_NAMES } from '../../src/shapes/names';
@@ -48,5 +48,52 @@ describe('Jacobian fold guard', () => {
     expect(applied).toBeLessThan(1);
     expect(minJacobianDet(field)).toBeGreaterThanOrEqual(0.25 - 1e-3);
     expect(minJacobianDet(field)).toBeLessThan(0.26);
+  });
+});
+
+describe('stacked contour compressions saturate', () => {
+  const contour = ['cheekbone', 'cut_face', 'slim_face', 'slim_jaw', 'slim_chin'] as const;
+  it('a single contour edit keeps its full effect (the cap only acts on combinations)', () => {
+    const fx = landmarkFixture('face08')!;
+    for (const shape of contour) {
+      for (const strength of [1, -1]) {
+        const items = [{ face: fx.faces[0], edits: [{ shape, strength }] }];
+        const a = buildFieldWithInfo(fx.width, fx.height, items).field.data;
+        const b = buildFieldWithInfo(fx.width, fx.height, items, { squeezeCap: 10 }).field.data;
+        let max = 0;
+        for (let k = 0; k < a.length; k++) max = Math.max(max, Math.abs(a[k] - b[k]));
+        expect(max).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it('all 22 shapes at ±1 stay unguarded on a frontal and a yawed face', () => {
+    for (const name of ['face08', 'face15']) {
+      const fx = landmarkFixture(name)!;
+      for (const s of [1, -1]) {
+        const { field, scales } = buildFieldWithInfo(fx.width, fx.height, [{ face: fx.faces[0], edits: all(s) }]);
+        expect(scales[0]).toBeGreaterThan(0.8);
+        expect(minJacobianDet(field)).toBeGreaterThan(0.245);
+      }
+    }
+  });
+
+  it('squeezeFactor: 1 for one edit, bounded by max(cap, strongest) for several', () => {
+    expect(squeezeFactor(0.12, 0.12)).toBe(1);
+    expect(squeezeFactor(0, 0)).toBe(1);
+    // two equal edits of 0.12: m = 0.12·2^¼
+    const m = 0.12 * Math.SQRT2 ** 0.5;
+    const f = squeezeFactor(0.24, m, 0.15);
+    expect(0.24 * f).toBeGreaterThanOrEqual(m);
+    expect(0.24 * f).toBeLessThanOrEqual(0.15);
+    // barely overlapping edits add up
+    expect(squeezeFactor(0.0101, 0.01, 0.15)).toBeCloseTo(1, 3);
+    // monotone in K
+    let prev = 0;
+    for (let K = 0.13; K < 1; K += 0.01) {
+      const v = K * squeezeFactor(K, 0.12, 0.15);
+      expect(v).toBeGreaterThanOrEqual(prev);
+      prev = v;
+    }
   });
 });

@@ -61,6 +61,14 @@ describe('shape functions', () => {
         const b = { dx: 0, dy: 0 };
         for (const p of pos) addPrimitive(p, g.x[i], g.y[i], a);
         for (const p of neg) addPrimitive(p, g.x[i], g.y[i], b);
+        if (name === 'lip_width') {
+          // Odd across the face only: its small vertical lip-height compensation acts at +1
+          // and fades to 0 at −1 (see lip_width.ts), so compare the across-face component.
+          const [ex, ey] = g.ux;
+          expect(a.dx * ex + a.dy * ey, name).toBeCloseTo(-(b.dx * ex + b.dy * ey), 9);
+          moved += Math.hypot(a.dx, a.dy);
+          continue;
+        }
         expect(a.dx, name).toBeCloseTo(-b.dx, 9);
         expect(a.dy, name).toBeCloseTo(-b.dy, 9);
         moved += Math.hypot(a.dx, a.dy);

@@ -1,0 +1,73 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseEditField } from '../../src/serve/fields';
+import { RESULT_NAME, ResultStore } from '../../src/serve/store';
+
+const TMP = mkdtempSync(join(tmpdir(), 'face-reshape-store-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+describe('result store', () => {
+  it('names results with 144 random bits; only well-formed names are looked up', async () => {
+    const s = new ResultStore();
+    const names = new Set<string>();
+    for (let i = 0; i < 500; i++) names.add(await s.put(Buffer.from([i & 255]), i % 2 ? 'image/png' : 'image/jpeg'));
+    expect(names.size).toBe(500);
+    for (const n of names) expect(n).toMatch(RESULT_NAME);
+    const one = [...names][1];
+    expect((await s.get(one))?.type).toBe('image/png');
+    for (const bad of ['../' + one, one + '/', one.toUpperCase(), one.replace('.png', '.jpg'), '', '.', '..', '%2e%2e', one.slice(1)]) expect(await s.get(bad), bad).toBeNull();
+    await s.close();
+  });
+
+  it('expires results after the TTL and caps the bytes kept (oldest dropped first)', async () => {
+    const s = new ResultStore({ ttlMs: 200, maxBytes: 1000 });
+    const a = await s.put(Buffer.alloc(400), 'image/png');
+    const b = await s.put(Buffer.alloc(400), 'image/png');
+    const c = await s.put(Buffer.alloc(400), 'image/png');
+    expect(await s.get(a)).toBeNull(); // evicted by the cap
+    expect((await s.get(b))?.size).toBe(400);
+    expect(s.stats).toEqual({ count: 2, bytes: 800 });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await s.get(c)).toBeNull();
+    await s.sweep();
+    expect(s.stats).toEqual({ count: 0, bytes: 0 });
+    await s.close();
+  });
+
+  it('on disk: files 0600 under their names, removed on expiry, earlier results picked up, foreign files ignored', async () => {
+    const dir = join(TMP, 'r');
+    const s = new ResultStore({ dir, ttlMs: 60_000 });
+    const n = await s.put(Buffer.from('png bytes'), 'image/png');
+    expect(readdirSync(dir)).toEqual([n]);
+    expect(statSync(join(dir, n)).mode & 0o777).toBe(0o600);
+    await s.close();
+    writeFileSync(join(dir, 'secret.txt'), 'x');
+    const again = new ResultStore({ dir, ttlMs: 60_000 });
+    expect((await again.get(n))?.bytes.toString()).toBe('png bytes');
+    expect(await again.get('secret.txt')).toBeNull();
+    await again.close(true);
+    expect(readdirSync(dir)).toEqual(['secret.txt']);
+  });
+});
+
+describe('edit fields', () => {
+  it('reads NAME:X and NAME=X with names or ids; rejects the rest with contract codes', () => {
+    expect(parseEditField('slim_face:0.6')).toEqual({ shape: 'slim_face', strength: 0.6 });
+    expect(parseEditField(' 8 = -0.3 ')).toEqual({ shape: 8, strength: -0.3 });
+    const code = (v: string) => {
+      try {
+        parseEditField(v);
+        return 'ok';
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    };
+    expect(code('slim_face')).toBe('ERROR_INVALID_PARAMETER');
+    expect(code('slim_face:abc')).toBe('ERROR_INVALID_PARAMETER');
+    expect(code('slim_face:1.5')).toBe('UNSUPPORTED_PARAMETER_VALUES');
+    expect(code('22:0.5')).toBe('UNSUPPORTED_PARAMETER_VALUES');
+    expect(code('nose:0.5')).toBe('UNSUPPORTED_PARAMETER_VALUES');
+  });
+});
