@@ -24,6 +24,10 @@ export interface BuildOptions {
   iterations?: number;
   /** Fold guard target: every Jacobian determinant ≥ this (default 0.25; the contract needs > 0.2). 0 disables. */
   minDet?: number;
+  /** Cap on the combined lateral compression per face (default SQUEEZE_CAP). */
+  squeezeCap?: number;
+  /** Diagnostics: receives the forward motion on the same nodes (data is replaced). */
+  forward?: { data: Float32Array };
 }
 
 export interface BuildInfo {
@@ -48,6 +52,9 @@ export function cellFor(faceWidth: number): number {
 
 interface Group {
   prims: Primitive[];
+  /** Face and edit of each primitive (for the per-face saturation of compressions). */
+  face: number[];
+  edit: number[];
   cell: number;
   box: [number, number, number, number];
 }
@@ -80,68 +87,186 @@ function overlaps(a: Omit<FieldRegion, 'offset'>, b: Omit<FieldRegion, 'offset'>
 }
 
 /**
- * Evaluates the forward motion f (content at p moves to p + f(p)) of all primitives on the
- * region's nodes. Each primitive only visits the nodes inside its own bounds.
+ * Adds primitive p's forward motion at the region's nodes into (fx, fy), and, when `ks` is given,
+ * its weighted compression rate w · p.squeeze into ks. Only the nodes inside p's bounds are visited.
  */
-function evalForward(r: Omit<FieldRegion, 'offset'>, prims: readonly Primitive[], fx: Float64Array, fy: Float64Array): void {
+function accumulate(r: Omit<FieldRegion, 'offset'>, p: Primitive, fx: Float64Array, fy: Float64Array, ks?: Float64Array): void {
   const { x0, y0, cell, cols, rows } = r;
-  for (const p of prims) {
-    const b = primitiveBounds(p);
-    const ia = Math.max(1, Math.ceil((b[0] - x0) / cell));
-    const ib = Math.min(cols - 2, Math.floor((b[2] - x0) / cell));
-    const ja = Math.max(1, Math.ceil((b[1] - y0) / cell));
-    const jb = Math.min(rows - 2, Math.floor((b[3] - y0) / cell));
-    const irx = 1 / p.rx;
-    const iry = 1 / p.ry;
-    const inner = p.inner;
-    const span = 1 / (1 - inner);
-    for (let j = ja; j <= jb; j++) {
-      const qy = y0 + j * cell - p.cy;
-      for (let i = ia; i <= ib; i++) {
-        const qx = x0 + i * cell - p.cx;
-        const a = (p.e1x * qx + p.e1y * qy) * irx;
-        const c = (p.e2x * qx + p.e2y * qy) * iry;
-        const rho2 = a * a + c * c;
-        if (rho2 >= 1) continue;
-        let w: number;
-        if (inner > 0) {
-          const rho = Math.sqrt(rho2);
-          if (rho <= inner) w = 1;
-          else {
-            const s = (rho - inner) * span;
-            const q = 1 - s * s;
-            w = q * q * q;
-          }
-        } else {
-          const q = 1 - rho2;
+  const b = primitiveBounds(p);
+  const ia = Math.max(1, Math.ceil((b[0] - x0) / cell));
+  const ib = Math.min(cols - 2, Math.floor((b[2] - x0) / cell));
+  const ja = Math.max(1, Math.ceil((b[1] - y0) / cell));
+  const jb = Math.min(rows - 2, Math.floor((b[3] - y0) / cell));
+  const irx = 1 / p.rx;
+  const iry = 1 / p.ry;
+  const inner = p.inner;
+  const span = 1 / (1 - inner);
+  const sq = p.squeeze ?? 0;
+  for (let j = ja; j <= jb; j++) {
+    const qy = y0 + j * cell - p.cy;
+    for (let i = ia; i <= ib; i++) {
+      const qx = x0 + i * cell - p.cx;
+      const a = (p.e1x * qx + p.e1y * qy) * irx;
+      const c = (p.e2x * qx + p.e2y * qy) * iry;
+      const rho2 = a * a + c * c;
+      if (rho2 >= 1) continue;
+      let w: number;
+      if (inner > 0) {
+        const rho = Math.sqrt(rho2);
+        if (rho <= inner) w = 1;
+        else {
+          const s = (rho - inner) * span;
+          const q = 1 - s * s;
           w = q * q * q;
         }
-        const k = j * cols + i;
-        fx[k] += (p.tx + p.a11 * qx + p.a12 * qy) * w;
-        fy[k] += (p.ty + p.a21 * qx + p.a22 * qy) * w;
+      } else {
+        const q = 1 - rho2;
+        w = q * q * q;
       }
+      const k = j * cols + i;
+      fx[k] += (p.tx + p.a11 * qx + p.a12 * qy) * w;
+      fy[k] += (p.ty + p.a21 * qx + p.a22 * qy) * w;
+      if (ks) ks[k] += sq * w;
     }
   }
 }
 
 /**
+ * Combined lateral compression allowed per face (rate k of the summed side bands) beyond the
+ * strongest single edit. Single contour edits compress by 0.1–0.12 per band (up to ~0.24 where
+ * slim_chin's pinch meets its band) and keep that in full; all five contour edits stacked would
+ * reach ~0.6, which folds at the inner edge of the bands at +1 and squeezes the background beside
+ * the contour into a fold at −1. 0.15 keeps all 22 shapes at ±1 unguarded (scale 1) on every
+ * fixture, face15's yaw included.
+ */
+export const SQUEEZE_CAP = 0.15;
+
+/**
+ * Saturation of stacked compressions: K = Σ K_e is the summed compression rate of a face's
+ * edits at a node, m = (Σ K_e⁴)^¼ a smooth maximum of the single edits' rates (= K_e exactly when
+ * one edit is active). The effective rate is m + h · tanh((K − m) / h) with h = cap − m: equal to
+ * K while edits barely overlap, never above max(cap, m), smooth (C^∞ in K and m). One edit alone
+ * is therefore unchanged, and a combination never compresses more than the cap (or its strongest
+ * member). Returns the factor K_eff / K applied to the summed compression motion.
+ */
+export function squeezeFactor(K: number, m: number, cap = SQUEEZE_CAP): number {
+  if (!(K > 0)) return 1;
+  const extra = K - m;
+  if (extra <= 1e-12) return 1;
+  const h = cap - m;
+  if (h <= 0) return m / K;
+  return (m + h * Math.tanh(extra / h)) / K;
+}
+
+/**
+ * Evaluates the forward motion f (content at p moves to p + f(p)) of all primitives on the
+ * region's nodes. Ordinary primitives add up. Lateral compressions (`Primitive.squeeze`) add up
+ * per face and are then scaled pointwise by `squeezeFactor`, so stacked contour edits saturate
+ * smoothly instead of folding; `face[i]` and `edit[i]` identify primitive i's face and edit.
+ */
+function evalForward(r: Omit<FieldRegion, 'offset'>, prims: readonly Primitive[], face: readonly number[], edit: readonly number[], fx: Float64Array, fy: Float64Array, cap: number): void {
+  const byFace = new Map<number, Map<number, Primitive[]>>();
+  prims.forEach((p, i) => {
+    if (!p.squeeze) {
+      accumulate(r, p, fx, fy);
+      return;
+    }
+    let m = byFace.get(face[i]);
+    if (!m) byFace.set(face[i], (m = new Map()));
+    const list = m.get(edit[i]);
+    if (list) list.push(p);
+    else m.set(edit[i], [p]);
+  });
+  if (!byFace.size) return;
+  const n = r.cols * r.rows;
+  const bx = new Float64Array(n);
+  const by = new Float64Array(n);
+  const K = new Float64Array(n);
+  const P4 = new Float64Array(n);
+  const ke = new Float64Array(n);
+  for (const edits of byFace.values()) {
+    bx.fill(0);
+    by.fill(0);
+    K.fill(0);
+    P4.fill(0);
+    for (const list of edits.values()) {
+      ke.fill(0);
+      for (const p of list) accumulate(r, p, bx, by, ke);
+      for (let k = 0; k < n; k++) {
+        const v = ke[k];
+        if (v === 0) continue;
+        K[k] += v;
+        const v2 = v * v;
+        P4[k] += v2 * v2;
+      }
+    }
+    for (let k = 0; k < n; k++) {
+      if (bx[k] === 0 && by[k] === 0) continue;
+      const f = squeezeFactor(K[k], Math.sqrt(Math.sqrt(P4[k])), cap);
+      fx[k] += bx[k] * f;
+      fy[k] += by[k] * f;
+    }
+  }
+}
+
+/**
+ * Forward motion f and its Jacobian at grid position (gx, gy) (in cells), bilinear between nodes.
+ * Writes [fx, fy, ∂fx/∂x, ∂fx/∂y, ∂fy/∂x, ∂fy/∂y] (per pixel) into o.
+ */
+function sampleForward(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Array, gx: number, gy: number, o: Float64Array): void {
+  const { cell, cols, rows } = r;
+  const maxI = cols - 1;
+  const maxJ = rows - 1;
+  gx = gx < 0 ? 0 : gx > maxI ? maxI : gx;
+  gy = gy < 0 ? 0 : gy > maxJ ? maxJ : gy;
+  let ix = Math.floor(gx);
+  let iy = Math.floor(gy);
+  if (ix >= maxI) ix = maxI - 1;
+  if (iy >= maxJ) iy = maxJ - 1;
+  const sx = gx - ix;
+  const sy = gy - iy;
+  const k00 = iy * cols + ix;
+  const k01 = k00 + cols;
+  const ax = fx[k00], bx = fx[k00 + 1], cx = fx[k01], dx = fx[k01 + 1];
+  const ay = fy[k00], by = fy[k00 + 1], cy = fy[k01], dy = fy[k01 + 1];
+  o[0] = ax * (1 - sx) * (1 - sy) + bx * sx * (1 - sy) + cx * (1 - sx) * sy + dx * sx * sy;
+  o[1] = ay * (1 - sx) * (1 - sy) + by * sx * (1 - sy) + cy * (1 - sx) * sy + dy * sx * sy;
+  const inv = 1 / cell;
+  o[2] = ((bx - ax) * (1 - sy) + (dx - cx) * sy) * inv;
+  o[3] = ((cx - ax) * (1 - sx) + (dx - bx) * sx) * inv;
+  o[4] = ((by - ay) * (1 - sy) + (dy - cy) * sy) * inv;
+  o[5] = ((cy - ay) * (1 - sx) + (dy - by) * sx) * inv;
+}
+
+/**
  * Inverts the forward motion into the backward displacement: d(p) = −f(p + d(p)), solved per
  * node by fixed-point iteration from d = −f(p), with f bilinearly interpolated between nodes.
- * The iteration contracts at rate |∇f| (well below 1 for any field the fold guard accepts), so a
- * few steps put each landmark where its edit sends it. Where f is zero around a node, d stays
- * exactly zero, so the field's support never grows.
+ * The iteration contracts at rate |∇f|, so for ordinary fields a few steps put each landmark
+ * where its edit sends it. Where the forward map stretches steeply (|∇f| ≥ 1, e.g. the
+ * background beside several stacked contour edits) the fixed point does not converge although
+ * the map is still one-to-one (det(I + ∇f) > 0); there Newton's method on p + d + f(p + d) = 0,
+ * with backtracking, finishes the job. Where f is zero around a node, d stays exactly zero, so
+ * the field's support never grows.
  */
 function invert(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Array, out: Float32Array, base: number, iterations: number): void {
   const { cell, cols, rows } = r;
   const inv = 1 / cell;
   const maxI = cols - 1;
   const maxJ = rows - 1;
+  const o = new Float64Array(6);
+  // Residual of the backward equation at node (i, j) for displacement (dx, dy): d + f(p + d).
+  const residual = (i: number, j: number, dx: number, dy: number): number => {
+    sampleForward(r, fx, fy, i + dx * inv, j + dy * inv, o);
+    return Math.hypot(dx + o[0], dy + o[1]);
+  };
   for (let j = 0; j < rows; j++) {
     for (let i = 0; i < cols; i++) {
       const k = j * cols + i;
       let dx = -fx[k];
       let dy = -fy[k];
       if (dx === 0 && dy === 0) continue;
+      const d0x = dx;
+      const d0y = dy;
       for (let it = 0; it < iterations; it++) {
         let gx = i + dx * inv;
         let gy = j + dy * inv;
@@ -161,6 +286,35 @@ function invert(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Arr
         const w11 = sx * sy;
         dx = -(fx[k00] * w00 + fx[k00 + 1] * w10 + fx[k01] * w01 + fx[k01 + 1] * w11);
         dy = -(fy[k00] * w00 + fy[k00 + 1] * w10 + fy[k01] * w01 + fy[k01 + 1] * w11);
+      }
+      let res = residual(i, j, dx, dy);
+      if (res > 1e-3 * cell) {
+        const res0 = residual(i, j, d0x, d0y);
+        if (res0 < res) {
+          dx = d0x;
+          dy = d0y;
+          res = res0;
+        }
+        for (let it = 0; it < 30 && res > 1e-4 * cell; it++) {
+          sampleForward(r, fx, fy, i + dx * inv, j + dy * inv, o);
+          const rx = dx + o[0];
+          const ry = dy + o[1];
+          const a = 1 + o[2], b = o[3], c = o[4], e = 1 + o[5];
+          const det = a * e - b * c;
+          if (!(Math.abs(det) > 1e-9)) break;
+          const sx = (e * rx - b * ry) / det;
+          const sy = (a * ry - c * rx) / det;
+          let t = 1;
+          let next = res;
+          for (; t > 1 / 64; t *= 0.5) {
+            next = residual(i, j, dx - t * sx, dy - t * sy);
+            if (next < res) break;
+          }
+          if (!(next < res)) break;
+          dx -= t * sx;
+          dy -= t * sy;
+          res = next;
+        }
       }
       out[(base + k) * 2] = dx;
       out[(base + k) * 2 + 1] = dy;
@@ -194,8 +348,12 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
   if (!(width > 0 && height > 0)) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', `buildField: bad image size ${width}×${height}`);
   const iterations = options.iterations ?? 6;
   const minDet = options.minDet ?? 0.25;
+  const cap = options.squeezeCap ?? SQUEEZE_CAP;
   let groups: Group[] = [];
+  let faceNo = 0;
+  let editNo = 0;
   for (const item of items) {
+    const fid = faceNo++;
     if (!item.edits.length) continue;
     const g = FaceGeometry.from(item.face);
     if (!(g.width > 1)) continue;
@@ -203,8 +361,16 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
     const maxR = 0.5 * g.width - 2 * cell;
     if (maxR <= cell) continue;
     const prims: Primitive[] = [];
+    const face: number[] = [];
+    const edit: number[] = [];
     for (const e of item.edits) {
-      for (const p of shapePrimitives(g, e.shape, e.strength)) if (!isIdentity(p)) prims.push(limitRadius(p, maxR));
+      const eid = editNo++;
+      for (const p of shapePrimitives(g, e.shape, e.strength)) {
+        if (isIdentity(p)) continue;
+        prims.push(limitRadius(p, maxR));
+        face.push(fid);
+        edit.push(eid);
+      }
     }
     if (!prims.length) continue;
     const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
@@ -215,7 +381,7 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
       box[2] = Math.max(box[2], b[2]);
       box[3] = Math.max(box[3], b[3]);
     }
-    groups.push({ prims, cell, box });
+    groups.push({ prims, face, edit, cell, box });
   }
   // Merge groups whose pixel rects overlap, until none do.
   for (let merged = true; merged; ) {
@@ -228,6 +394,8 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
         const B = groups[b];
         const m: Group = {
           prims: A.prims.concat(B.prims),
+          face: A.face.concat(B.face),
+          edit: A.edit.concat(B.edit),
           cell: Math.min(A.cell, B.cell),
           box: [Math.min(A.box[0], B.box[0]), Math.min(A.box[1], B.box[1]), Math.max(A.box[2], B.box[2]), Math.max(A.box[3], B.box[3])],
         };
@@ -246,15 +414,29 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
     return region;
   });
   const data = new Float32Array(total * 2);
+  if (options.forward) options.forward.data = new Float32Array(total * 2);
   laid.forEach(({ gr }, k) => {
     const r = regions[k];
     const n = r.cols * r.rows;
     const fx = new Float64Array(n);
     const fy = new Float64Array(n);
-    evalForward(r, gr.prims, fx, fy);
+    evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, cap);
     invert(r, fx, fy, data, r.offset, iterations);
   });
   const field: DisplacementField = { width, height, regions, data };
+  if (options.forward) {
+    laid.forEach(({ gr }, k) => {
+      const r = regions[k];
+      const n = r.cols * r.rows;
+      const fx = new Float64Array(n);
+      const fy = new Float64Array(n);
+      evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, cap);
+      for (let q = 0; q < n; q++) {
+        options.forward!.data[(r.offset + q) * 2] = fx[q];
+        options.forward!.data[(r.offset + q) * 2 + 1] = fy[q];
+      }
+    });
+  }
   const scales = minDet > 0 ? guardFolds(field, minDet) : regions.map(() => 1);
   return { field, scales, primitives: laid.map(({ gr }) => gr.prims) };
 }

@@ -11,6 +11,6 @@ export function big_eyes(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
   return EYES.map((e) => {
     const w = eyeWidth(g, e);
-    return scale(g, eyeCentre(g, e), 0.06 * s, 0.11 * s, 1.15 * w, 0.95 * w, 0.45);
+    return scale(g, eyeCentre(g, e), 0.1 * s, 0.11 * s, 1.15 * w, 0.95 * w, 0.45);
   });
 }

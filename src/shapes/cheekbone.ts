@@ -1,12 +1,14 @@
 import type { FaceGeometry } from './frame.js';
-import { pairInward, type Primitive } from './primitives.js';
+import { pairBand, type Primitive } from './primitives.js';
 
 /**
- * 0 cheekbone: narrows the zygomatic width. The widest contour points 234/454 move toward
- * each other; the falloff is taller than wide so the whole cheekbone arc (127…93) follows
- * smoothly and the temples and jaw stay put.
+ * 0 cheekbone: narrows the zygomatic width. The band at the height of the widest contour points
+ * 234/454 (cheekbone, temple below the eye, front of the ear) is compressed 10 % toward the
+ * midline. The band is as tall as locality allows with a short plateau, so the compression tapers
+ * smoothly down to the jaw angle (a short band left the lower cheek bulging like a jowl) and up to
+ * the temple; the background beside the face takes up the stretch.
  */
 export function cheekbone(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
-  return pairInward(g, 234, 454, 0.05 * s, 0.22, 0.3);
+  return pairBand(g, [234], [454], 0.1 * s, 0.4, 0.45, 0, 0.15);
 }

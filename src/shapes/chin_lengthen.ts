@@ -5,5 +5,5 @@ import { move, type Primitive } from './primitives.js';
 export function chin_lengthen(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
   const W = g.width;
-  return [move(g, g.pt(152), 0, 0.09 * s * g.dist(17, 152), 0.3 * W, 0.2 * W)];
+  return [move(g, g.pt(152), 0, 0.2 * s * g.dist(17, 152), 0.3 * W, 0.2 * W)];
 }

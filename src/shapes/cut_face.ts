@@ -1,15 +1,13 @@
 import type { FaceGeometry } from './frame.js';
-import { pairInward, type Primitive } from './primitives.js';
+import { pairBand, type Primitive } from './primitives.js';
 
 /**
- * 1 cut_face (V-line): the lower contour moves inward, more toward the chin, so the jaw line
- * becomes a V. Chin tip 152 sits on the midline, where inward motions cancel, so it stays.
+ * 1 cut_face (V-line): the lower face narrows progressively toward the chin. A tall side band
+ * centred above the jaw angle (172/150) narrows the jaw with the cheek above it, and a short band
+ * at the chin sides (150/176) adds to it lower down, so the jaw line becomes a V. Chin tip 152 sits
+ * on the midline, where the compression is zero, so it stays.
  */
 export function cut_face(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
-  return [
-    ...pairInward(g, 172, 397, 0.055 * s, 0.18, 0.16),
-    ...pairInward(g, 150, 379, 0.06 * s, 0.16, 0.14),
-    ...pairInward(g, 176, 400, 0.05 * s, 0.12, 0.12),
-  ];
+  return [...pairBand(g, [172, 150], [397, 379], 0.1 * s, 0.4, 0.55, 0.4, -0.2), ...pairBand(g, [150, 176], [379, 400], 0.1 * s, 0.3, 0.15, 0.3)];
 }

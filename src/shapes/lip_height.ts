@@ -14,5 +14,5 @@ export function lip_height(g: FaceGeometry, s: number): Primitive[] {
   const cv = g.toFace(c[0], c[1])[1];
   const ry = Math.max(1.05 * (cv - g.v(2)), 0.05 * g.width);
   const inner = Math.min(0.8, (0.6 * g.dist(0, 17)) / ry);
-  return [move(g, c, 0, -0.1 * s * g.dist(2, 13), 1.6 * h, ry, inner)];
+  return [move(g, c, 0, -0.16 * s * g.dist(2, 13), 1.6 * h, ry, inner)];
 }

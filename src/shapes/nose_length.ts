@@ -6,5 +6,5 @@ export function nose_length(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
   const W = g.width;
   const c = g.centroid([4, 2]);
-  return [move(g, c, 0, -0.055 * s * g.dist(168, 2), 0.26 * W, 0.16 * W, 0.3)];
+  return [move(g, c, 0, -0.14 * s * g.dist(168, 2), 0.26 * W, 0.16 * W, 0.3)];
 }

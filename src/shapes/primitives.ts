@@ -31,6 +31,13 @@ export interface Primitive {
   a12: number;
   a21: number;
   a22: number;
+  /**
+   * Set on lateral compressions toward the face's midline (pairBand, squeeze): the compression
+   * rate |k| (motion k · (um − u) inside the plateau). The field builder saturates the sum of
+   * these per face (see build.ts `saturateSqueezes`): one edit keeps its full effect, several
+   * contour edits together are limited smoothly instead of stacking into a fold.
+   */
+  squeeze?: number;
 }
 
 /** Falloff weight at squared normalised radius rho2. */
@@ -89,7 +96,7 @@ export function scale(g: FaceGeometry, c: Vec2, kx: number, ky: number, rx: numb
 /**
  * Rotate content about c by `angle` radians, positive turning +u toward +v (down the face).
  * Linearised (A = [[0, −a], [a, 0]]) so that opposite strengths are exact opposites; for the few
- * degrees shapes use, the area change (det = 1 + a²) is ≈ 0.6 % at 4.5°.
+ * degrees shapes use, the area change (det = 1 + a²) is ≈ 0.6 % at 4.5° and 3.7 % at 11° (eye_angle_1).
  */
 export function rotate(g: FaceGeometry, c: Vec2, angle: number, rx: number, ry: number, inner = 0): Primitive {
   return affine(g, c, [0, 0], [0, -angle, angle, 0], rx, ry, inner);
@@ -105,6 +112,50 @@ export function pairInward(g: FaceGeometry, a: number, b: number, k: number, rx:
   const um = (g.u(a) + g.u(b)) / 2;
   const W = g.width;
   return [a, b].map((i) => move(g, g.pt(i), k * (um - g.u(i)), 0, rx * W * g.sideScale(i), ry * W, inner));
+}
+
+/**
+ * Compress a lateral band of the face toward the midline of a symmetric landmark set: one
+ * primitive per side, centred on the mean of that side's landmarks (`a` on one side, `b` on the
+ * other), shifted `dv` face widths down the face. Inside each ellipse content moves by
+ * k · (um − u), i.e. a horizontal scale by (1 − k) about the pair's own midline um (so the
+ * edit is symmetric in 3D under yaw and nothing on the midline moves); the falloff spreads the
+ * compensating stretch over the background beyond the contour. Radii are in face widths, the
+ * across radius foreshortened per side. k < 0 widens.
+ *
+ * Why a band and not just the silhouette: the landmark model infers the contour from the whole
+ * side of the face (cheek, ear, jaw together), so moving only the edge pixels moves the detected
+ * contour by a fraction of the pixel motion; moving the band moves it almost fully.
+ */
+export function pairBand(g: FaceGeometry, a: readonly number[], b: readonly number[], k: number, rx: number, ry: number, inner = 0, dv = 0): Primitive[] {
+  if (k === 0) return [];
+  const mean = (ids: readonly number[], f: (i: number) => number) => ids.reduce((s, i) => s + f(i), 0) / ids.length;
+  const sides: Array<[number, number, number]> = [
+    [mean(a, (i) => g.u(i)), mean(a, (i) => g.v(i)), a[0]],
+    [mean(b, (i) => g.u(i)), mean(b, (i) => g.v(i)), b[0]],
+  ];
+  const um = (sides[0][0] + sides[1][0]) / 2;
+  const W = g.width;
+  // Radii stay within 0.45 W so that the builder's locality clamp (which shrinks both radii
+  // together) never steepens the near side of a turned face.
+  const cap = (r: number) => Math.min(r, 0.45) * W;
+  // On a strongly turned face the far side's radius is foreshortened while its motion is not;
+  // keep the falloff at least ~4.3 × the motion wide (slope of (1 − s²)³ ≤ 1.72, so the falloff
+  // adds at most 0.4 to the displacement gradient) so the band never folds there.
+  return sides.map(([u, v, i]) => {
+    const t = k * (um - u);
+    const rxs = Math.max(cap(rx * g.sideScale(i)), Math.min((4.3 * Math.abs(t)) / (1 - inner), cap(1)));
+    return { ...affine(g, g.toImage(u, v + dv * W), [t, 0], [-k, 0, 0, 0], rxs, cap(ry), inner), squeeze: Math.abs(k) };
+  });
+}
+
+/**
+ * Horizontal scale by (1 − k) about the point c (on the midline for a symmetric edit), marked as a
+ * lateral compression so that it saturates together with the side bands (see `Primitive.squeeze`).
+ */
+export function squeeze(g: FaceGeometry, c: Vec2, k: number, rx: number, ry: number, inner = 0): Primitive[] {
+  if (k === 0) return [];
+  return [{ ...scale(g, c, -k, 0, rx, ry, inner), squeeze: Math.abs(k) }];
 }
 
 /** Axis-aligned image bounds [x0, y0, x1, y1] of the primitive's influence (the ellipse's box). */

@@ -1,12 +1,14 @@
 import type { FaceGeometry } from './frame.js';
-import { pairInward, type Primitive } from './primitives.js';
+import { pairBand, type Primitive } from './primitives.js';
 
-/** 2 slim_face: the cheeks (contour at nose height 93/323 and below it 132/361, 58/288) move inward. */
+/**
+ * 2 slim_face: the cheeks (contour at nose height 93/323 and below it 132/361) move inward: the
+ * side band of the face is compressed 12 % toward the midline (see pairBand). The band is centred
+ * between the cheek and the jaw angle (132/58) and as tall as locality allows, so the compression
+ * tapers smoothly up to the cheekbone and down to the chin: a band that stopped above the jaw left
+ * the jaw where it was and read as a jowl.
+ */
 export function slim_face(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
-  return [
-    ...pairInward(g, 93, 323, 0.05 * s, 0.2, 0.16),
-    ...pairInward(g, 132, 361, 0.05 * s, 0.2, 0.16),
-    ...pairInward(g, 58, 288, 0.03 * s, 0.18, 0.14),
-  ];
+  return pairBand(g, [132, 58], [361, 288], 0.14 * s, 0.4, 0.45, 0.35);
 }

@@ -1,11 +1,12 @@
 import type { FaceGeometry } from './frame.js';
-import { pairInward, type Primitive } from './primitives.js';
+import { pairBand, type Primitive } from './primitives.js';
 
-/** 7 slim_jaw: the mandible angles (58/288, 172/397, 136/365) move inward; the chin (148/377) is outside the falloff. */
+/**
+ * 7 slim_jaw: the mandible angles (58/288, 172/397) move inward. The side band is centred above
+ * the jaw angle and tall enough to carry the cheek above it (the landmark model reads the jaw
+ * line from the whole side of the face); the chin, on the midline, barely moves.
+ */
 export function slim_jaw(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
-  return [
-    ...pairInward(g, 58, 288, 0.05 * s, 0.16, 0.14),
-    ...pairInward(g, 172, 397, 0.055 * s, 0.16, 0.14),
-  ];
+  return pairBand(g, [58, 172], [288, 397], 0.12 * s, 0.4, 0.45, 0.4, -0.15);
 }
