@@ -83,14 +83,18 @@ export function successEnvelope(imageUrl = ''): FacialAestheticsEnvelope {
 
 /** An error envelope: error_code = status_code = the code's status; no `data`. */
 export function errorEnvelope(code: CompatCode, message: string): FacialAestheticsEnvelope {
-  const status = COMPAT_STATUS[code];
+  return statusEnvelope(COMPAT_STATUS[code], code, CODE_MESSAGES[code], message);
+}
+
+/** The error envelope's shape for any status and code (the drop-in server adds HTTP-level codes). */
+export function statusEnvelope(status: number, code: string, codeMessage: string, message: string): FacialAestheticsEnvelope {
   return {
     request_id: uuid(),
     log_id: uuid(),
     error_code: status,
     error_code_str: code,
     error_msg: message,
-    error_detail: { status_code: status, code, code_message: CODE_MESSAGES[code], message },
+    error_detail: { status_code: status, code, code_message: codeMessage, message },
   };
 }
 

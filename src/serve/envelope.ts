@@ -1,4 +1,4 @@
-import { uuid, type FacialAestheticsEnvelope } from '../compat/envelope';
+import { statusEnvelope, type FacialAestheticsEnvelope } from '../compat/envelope';
 
 /**
  * Codes the drop-in server adds to the contract's table (section 5) for conditions of HTTP itself,
@@ -15,12 +15,5 @@ export type ServerCode = keyof typeof SERVER_CODES;
 
 export function serverErrorEnvelope(code: ServerCode, message: string): FacialAestheticsEnvelope {
   const { status, message: codeMessage } = SERVER_CODES[code];
-  return {
-    request_id: uuid(),
-    log_id: uuid(),
-    error_code: status,
-    error_code_str: code,
-    error_msg: message,
-    error_detail: { status_code: status, code, code_message: codeMessage, message },
-  };
+  return statusEnvelope(status, code, codeMessage, message);
 }
