@@ -13,6 +13,17 @@ export function eyeCentre(g: FaceGeometry, e: Eye): Vec2 {
   return g.centroid([e.outer, e.inner, e.upper, e.lower]);
 }
 
+/** The 16 contour landmarks of each eye (lids and corners), in EYES order. */
+export const EYE_CONTOURS = [
+  [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246],
+  [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466],
+] as const;
+
+/** Centre of the eye opening: mean of its 16 contour landmarks. */
+export function eyeOpeningCentre(g: FaceGeometry, e: Eye): Vec2 {
+  return g.centroid(EYE_CONTOURS[e === EYES[0] ? 0 : 1]);
+}
+
 /** Eye width d(outer, inner): measured per eye, so it is already foreshortened on a turned face. */
 export function eyeWidth(g: FaceGeometry, e: Eye): number {
   return g.dist(e.outer, e.inner);

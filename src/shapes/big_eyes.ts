@@ -1,16 +1,19 @@
-import { EYES, eyeCentre, eyeWidth } from './anatomy.js';
+import { EYES, eyeOpeningCentre, eyeWidth } from './anatomy.js';
 import type { FaceGeometry } from './frame.js';
 import { scale, type Primitive } from './primitives.js';
 
 /**
- * 8 big_eyes: each eye is scaled about its own centre, more in height than in width (an eye
- * looks bigger mostly by opening). The plateau covers the whole eye so it scales rigidly; the
- * falloff ends within about one eye width, before the nose and the brow's outer end.
+ * 8 big_eyes: each eye is scaled about the centre of its opening (mean of its contour), more in
+ * height than in width (an eye looks bigger mostly by opening): 16 % across, 20 % down at
+ * strength 1. The plateau (half the ellipse) covers the whole opening and the lids so the eye
+ * scales rigidly; the falloff is taller than the eye so the brow's lower edge follows gently.
+ * Measured by re-detection the landmark model follows only part of a lid opening (small or
+ * squinting eyes most of all), hence the amounts.
  */
 export function big_eyes(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
   return EYES.map((e) => {
     const w = eyeWidth(g, e);
-    return scale(g, eyeCentre(g, e), 0.1 * s, 0.11 * s, 1.15 * w, 0.95 * w, 0.45);
+    return scale(g, eyeOpeningCentre(g, e), 0.16 * s, 0.2 * s, 1.15 * w, 1.2 * w, 0.5);
   });
 }

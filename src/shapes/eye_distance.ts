@@ -5,10 +5,10 @@ import { move, type Primitive } from './primitives.js';
 /**
  * Shared by eye_distance / widen_eye_distance: each eye is translated rigidly (plateau over the
  * whole eye, so its width does not change) toward the midpoint of the inner corners by `k` of
- * the intercanthal distance d(133, 362) per side. The plateau (0.96 eye widths around the eye
- * centre) carries the lids, the brow's inner half and the skin around the eye along, so the
- * landmark model sees the whole eye region shifted and does not re-fit the corners (a plateau
- * just over the corners let the re-detected widths drift by up to 3 %).
+ * the intercanthal distance d(133, 362) per side. The plateau (1.12 eye widths across, 0.84 down,
+ * around the eye centre) carries the lids, the brow's inner half and the skin around the eye
+ * along, so the landmark model sees the whole eye region shifted and does not re-fit the corners
+ * (a plateau just over the corners let the re-detected widths drift by up to 3 %).
  */
 export function moveEyesTogether(g: FaceGeometry, k: number): Primitive[] {
   if (k === 0) return [];
@@ -17,7 +17,7 @@ export function moveEyesTogether(g: FaceGeometry, k: number): Primitive[] {
   return EYES.map((e) => {
     const w = eyeWidth(g, e);
     const dir = Math.sign(um - g.u(e.inner));
-    return move(g, eyeCentre(g, e), dir * k * d, 0, 1.6 * w, 1.2 * w, 0.6);
+    return move(g, eyeCentre(g, e), dir * k * d, 0, 1.6 * w, 1.2 * w, 0.7);
   });
 }
 

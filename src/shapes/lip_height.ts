@@ -3,16 +3,20 @@ import type { FaceGeometry } from './frame.js';
 import { move, type Primitive } from './primitives.js';
 
 /**
- * 20 lip_height: the whole mouth is translated up, its size unchanged. The falloff is centred
- * on the mouth's vertical middle (between 0 and 17) with a plateau over both lips, and ends at
- * the nose base (2), so only the philtrum shortens (and the chin below lengthens a little).
+ * 20 lip_height: the whole mouth is translated up, its size unchanged. The ellipse is centred on
+ * the midline 60 % of the way from the nose base (2) down to the chin (152) and reaches just past
+ * 2, so the nose stays. Its plateau reaches from above the upper lip (0, by 0.3 × d(0, 17), so the
+ * lip's border is carried rigidly and only the upper philtrum compresses) down past the chin, and
+ * 2.2 half-mouth-widths across (at most 0.45 face widths, so that the builder's locality clamp
+ * never shrinks the plateau off the lips): both lips and the corners (61/291) move rigidly, the
+ * philtrum shortens and the chin rises with the mouth.
  */
 export function lip_height(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
   const h = mouthHalfWidth(g);
-  const c = g.centroid([0, 17]);
-  const cv = g.toFace(c[0], c[1])[1];
+  const cv = g.v(2) + 0.6 * (g.v(152) - g.v(2));
+  const c = g.toImage(g.mid(cv), cv);
   const ry = Math.max(1.05 * (cv - g.v(2)), 0.05 * g.width);
-  const inner = Math.min(0.8, (0.6 * g.dist(0, 17)) / ry);
-  return [move(g, c, 0, -0.16 * s * g.dist(2, 13), 1.6 * h, ry, inner)];
+  const inner = Math.min(0.85, (cv - g.v(0) + 0.3 * g.dist(0, 17)) / ry);
+  return [move(g, c, 0, -0.14 * s * g.dist(2, 13), Math.min(2.2 * h, 0.45 * g.width), ry, inner)];
 }

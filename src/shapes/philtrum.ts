@@ -11,5 +11,5 @@ export function philtrum(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
   const h = mouthHalfWidth(g);
   const d = g.dist(2, 0);
-  return [move(g, g.pt(0), 0, -0.15 * s * d, 1.6 * h, 1.05 * d, 0.3)];
+  return [move(g, g.pt(0), 0, -0.15 * s * d, 1.8 * h, 1.05 * d, 0.3)];
 }

@@ -2,7 +2,10 @@ import { moveEyesTogether } from './eye_distance.js';
 import type { FaceGeometry } from './frame.js';
 import type { Primitive } from './primitives.js';
 
-/** 11 widen_eye_distance: the eyes move apart (eye_distance reversed). */
+/**
+ * 11 widen_eye_distance: the eyes move apart (eye_distance reversed, 3.9 % of d(133, 362) per side:
+ * re-detection follows eyes moving apart a little less than eyes moving together).
+ */
 export function widen_eye_distance(g: FaceGeometry, s: number): Primitive[] {
-  return moveEyesTogether(g, -0.035 * s);
+  return moveEyesTogether(g, -0.039 * s);
 }
