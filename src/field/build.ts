@@ -5,6 +5,7 @@ import type { ShapeName } from '../shapes/names.js';
 import { isIdentity, limitRadius, primitiveBounds, type Primitive } from '../shapes/primitives.js';
 import type { Face } from '../types.js';
 import { guardFolds } from './jacobian.js';
+import type { FieldScratch } from './scratch.js';
 import type { DisplacementField, FieldRegion } from './types.js';
 
 export interface FieldEdit {
@@ -28,6 +29,8 @@ export interface BuildOptions {
   squeezeCap?: number;
   /** Diagnostics: receives the forward motion on the same nodes (data is replaced). */
   forward?: { data: Float32Array };
+  /** Reuse these arrays (per-frame builds allocate nothing large); the field is valid until the next build with it. */
+  scratch?: FieldScratch;
 }
 
 export interface BuildInfo {
@@ -164,7 +167,16 @@ export function squeezeFactor(K: number, m: number, cap = SQUEEZE_CAP): number {
  * per face and are then scaled pointwise by `squeezeFactor`, so stacked contour edits saturate
  * smoothly instead of folding; `face[i]` and `edit[i]` identify primitive i's face and edit.
  */
-function evalForward(r: Omit<FieldRegion, 'offset'>, prims: readonly Primitive[], face: readonly number[], edit: readonly number[], fx: Float64Array, fy: Float64Array, cap: number): void {
+function evalForward(
+  r: Omit<FieldRegion, 'offset'>,
+  prims: readonly Primitive[],
+  face: readonly number[],
+  edit: readonly number[],
+  fx: Float64Array,
+  fy: Float64Array,
+  cap: number,
+  f64: (key: string, n: number) => Float64Array,
+): void {
   const byFace = new Map<number, Map<number, Primitive[]>>();
   prims.forEach((p, i) => {
     if (!p.squeeze) {
@@ -179,11 +191,11 @@ function evalForward(r: Omit<FieldRegion, 'offset'>, prims: readonly Primitive[]
   });
   if (!byFace.size) return;
   const n = r.cols * r.rows;
-  const bx = new Float64Array(n);
-  const by = new Float64Array(n);
-  const K = new Float64Array(n);
-  const P4 = new Float64Array(n);
-  const ke = new Float64Array(n);
+  const bx = f64('bx', n);
+  const by = f64('by', n);
+  const K = f64('K', n);
+  const P4 = f64('P4', n);
+  const ke = f64('ke', n);
   for (const edits of byFace.values()) {
     bx.fill(0);
     by.fill(0);
@@ -413,14 +425,16 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
     total += r.cols * r.rows;
     return region;
   });
-  const data = new Float32Array(total * 2);
+  const scratch = options.scratch;
+  const f64 = scratch ? (key: string, n: number) => scratch.float64(key, n) : (_key: string, n: number) => new Float64Array(n);
+  const data = scratch ? scratch.float32(total * 2) : new Float32Array(total * 2);
   if (options.forward) options.forward.data = new Float32Array(total * 2);
   laid.forEach(({ gr }, k) => {
     const r = regions[k];
     const n = r.cols * r.rows;
-    const fx = new Float64Array(n);
-    const fy = new Float64Array(n);
-    evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, cap);
+    const fx = f64('fx', n);
+    const fy = f64('fy', n);
+    evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, cap, f64);
     invert(r, fx, fy, data, r.offset, iterations);
   });
   const field: DisplacementField = { width, height, regions, data };
@@ -430,7 +444,7 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
       const n = r.cols * r.rows;
       const fx = new Float64Array(n);
       const fy = new Float64Array(n);
-      evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, cap);
+      evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, cap, f64);
       for (let q = 0; q < n; q++) {
         options.forward!.data[(r.offset + q) * 2] = fx[q];
         options.forward!.data[(r.offset + q) * 2 + 1] = fy[q];

@@ -1,6 +1,7 @@
 import type { NormalizedEdit } from '../edits';
 import { FaceReshapeError } from '../errors';
 import { buildField, type FieldItem } from '../field/build';
+import { FieldScratch } from '../field/scratch';
 import { sizeOf, type DecodedSource } from '../input/source';
 import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/detector';
 import { TextureReader } from '../output/readback';
@@ -89,6 +90,8 @@ export class FramePipeline {
   private readonly warper: GpuWarper | null;
   private readonly reader: TextureReader | null;
   private readonly ctx2d: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  /** Field arrays reused frame to frame. */
+  private readonly fieldScratch = new FieldScratch();
   private readonly scratch: OffscreenCanvas | null;
   private readonly scratchCtx: OffscreenCanvasRenderingContext2D | null;
   private readonly items: FieldItem[] = [];
@@ -202,7 +205,7 @@ export class FramePipeline {
         items.push(it);
       }
     }
-    const field = buildField(width, height, items);
+    const field = buildField(width, height, items, { scratch: this.fieldScratch });
     const t3 = performance.now();
 
     let upload: FrameStats['upload'];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildField, buildFieldWithInfo, cellFor } from '../../src/field/build';
+import { FieldScratch } from '../../src/field/scratch';
 import type { DisplacementField } from '../../src/field/types';
 import { SHAPE_NAMES } from '../../src/shapes/names';
 import type { Face } from '../../src/types';
@@ -115,5 +116,22 @@ describe('buildField', () => {
     const ms = performance.now() - t0;
     expect(info.field.regions[0].cell).toBe(8);
     expect(ms).toBeLessThan(200); // generous: speed is benchmarked, not tested
+  });
+});
+
+describe('field scratch (per-frame builds)', () => {
+  it('gives the same field as a fresh build and reuses its arrays on the next build', () => {
+    const fx = landmarkFixture('face08')!;
+    const items = [{ face: fx.faces[0], edits: [{ shape: 'slim_face' as const, strength: 1 }, { shape: 'big_eyes' as const, strength: 0.7 }] }];
+    const fresh = buildField(fx.width, fx.height, items);
+    const scratch = new FieldScratch();
+    const a = buildField(fx.width, fx.height, items, { scratch });
+    expect(Array.from(a.data)).toEqual(Array.from(fresh.data));
+    expect(a.regions).toEqual(fresh.regions);
+    const buffer = a.data.buffer;
+    const b = buildField(fx.width, fx.height, [{ face: fx.faces[0], edits: [{ shape: 'lip_size', strength: -1 }] }], { scratch });
+    expect(b.data.buffer).toBe(buffer);
+    const c = buildField(fx.width, fx.height, items, { scratch });
+    expect(Array.from(c.data)).toEqual(Array.from(fresh.data));
   });
 });
