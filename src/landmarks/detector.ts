@@ -46,6 +46,8 @@ export class LandmarkDetector {
   private readonly tiling: 'off' | TilePlanOptions;
   private readonly mode: 'IMAGE' | 'VIDEO';
   private tileCanvas: OffscreenCanvas | null = null;
+  /** detectForVideo()'s faces, rewritten in place every frame. */
+  private readonly videoFaces: Face[] = [];
   /** Tiles examined by the last detect() call (0 when tiling did not run). */
   lastTileCount = 0;
 
@@ -90,12 +92,16 @@ export class LandmarkDetector {
     return faces.slice(0, this.maxFaces);
   }
 
-  /** VIDEO mode; timestamps must increase monotonically (ms). */
+  /**
+   * VIDEO mode; timestamps must increase monotonically (ms). Frame after frame the same Face
+   * objects and landmark arrays are rewritten (no per-frame allocation): the result is valid until
+   * the next call, so copy what you keep.
+   */
   detectForVideo(source: DetectableSource, timestampMs: number): Face[] {
     const lm = this.open();
     if (this.mode !== 'VIDEO') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detectForVideo() needs runningMode VIDEO.');
     const { width, height } = sizeOf(source);
-    return toFaces(lm.detectForVideo(source, timestampMs), width, height, { x: 0, y: 0, w: width, h: height });
+    return toFaces(lm.detectForVideo(source, timestampMs), width, height, { x: 0, y: 0, w: width, h: height }, this.videoFaces);
   }
 
   close(): void {
@@ -172,21 +178,42 @@ function edgeMargin(box: Face['box'], t: TileRect): number {
   return m / size;
 }
 
-/** Converts tasks-vision's normalized output (relative to `frame`, of size w×h) into image pixels. */
-function toFaces(result: FaceLandmarkerResult, w: number, h: number, frame: TileRect): Face[] {
-  return result.faceLandmarks.map((lms: NormalizedLandmark[], i: number) => {
-    const landmarks: Point3[] = lms.map((p) => [p.x * w + frame.x, p.y * h + frame.y, p.z * w]);
+/**
+ * Converts tasks-vision's normalized output (relative to `frame`, of size w×h) into image pixels.
+ * With `into`, its Face objects and landmark arrays are rewritten instead of allocated, and `into`
+ * itself (resized to the face count) is returned.
+ */
+function toFaces(result: FaceLandmarkerResult, w: number, h: number, frame: TileRect, into?: Face[]): Face[] {
+  const out = into ?? [];
+  const n = result.faceLandmarks.length;
+  for (let i = 0; i < n; i++) {
+    const lms: NormalizedLandmark[] = result.faceLandmarks[i];
+    const face: Face = out[i] ?? { landmarks: [], box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 } };
+    out[i] = face;
+    const landmarks = face.landmarks;
+    landmarks.length = lms.length;
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (const [x, y] of landmarks) {
+    for (let k = 0; k < lms.length; k++) {
+      const x = lms[k].x * w + frame.x;
+      const y = lms[k].y * h + frame.y;
+      const p = landmarks[k] ?? (landmarks[k] = [0, 0, 0]);
+      p[0] = x;
+      p[1] = y;
+      p[2] = lms[k].z * w;
       if (x < x0) x0 = x;
       if (y < y0) y0 = y;
       if (x > x1) x1 = x;
       if (y > y1) y1 = y;
     }
+    face.box[0] = x0;
+    face.box[1] = y0;
+    face.box[2] = x1;
+    face.box[3] = y1;
     const matrix = result.facialTransformationMatrixes?.[i]?.data;
-    const pose = matrix ? poseFromMatrix(matrix) : { yaw: 0, pitch: 0, roll: 0 };
-    return { landmarks, box: [x0, y0, x1, y1] as Face['box'], pose };
-  });
+    face.pose = matrix ? poseFromMatrix(matrix) : { yaw: 0, pitch: 0, roll: 0 };
+  }
+  out.length = n;
+  return out;
 }
 
 function errorText(e: unknown): string {
