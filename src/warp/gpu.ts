@@ -92,6 +92,8 @@ export class GpuWarper {
   /** Bumped whenever a buffer is replaced, so cached bind groups know they are stale. */
   private bufferGeneration = 0;
   private readonly bindGroups = new WeakMap<GPUTexture, { generation: number; group: GPUBindGroup }>();
+  /** Render views of output textures, made once per texture (the video path warps every frame). */
+  private readonly outputViews = new WeakMap<GPUTexture, GPUTextureView>();
   private regionStaging = new ArrayBuffer(MIN_BUFFER_BYTES);
   private spanStaging = new ArrayBuffer(MIN_BUFFER_BYTES);
   private fieldStaging = new Float32Array(MIN_BUFFER_BYTES / 4);
@@ -171,7 +173,7 @@ export class GpuWarper {
       this.spanBuffer = this.upload(this.spanBuffer, 'spans', this.spanStaging, spans * SPAN_BYTES);
       const pass = encoder.beginRenderPass({
         label: `${this.label} pass`,
-        colorAttachments: [{ view: out.createView({ label: `${this.label} output view` }), loadOp: 'load', storeOp: 'store' }],
+        colorAttachments: [{ view: this.outputView(out), loadOp: 'load', storeOp: 'store' }],
       });
       pass.setPipeline(this.pipelineFor(out.format));
       pass.setBindGroup(0, this.bindGroupFor(src));
@@ -180,6 +182,15 @@ export class GpuWarper {
     }
     this.device.queue.submit([encoder.finish()]);
     return out;
+  }
+
+  private outputView(out: GPUTexture): GPUTextureView {
+    let view = this.outputViews.get(out);
+    if (!view) {
+      view = out.createView({ label: `${this.label} output view` });
+      this.outputViews.set(out, view);
+    }
+    return view;
   }
 
   /** Frees every GPU object this warper owns. Idempotent. Textures passed in by the caller are not touched. */
