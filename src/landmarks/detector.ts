@@ -28,7 +28,9 @@ export interface LandmarkDetectorOptions {
   tileMinDetectionConfidence?: number;
   /**
    * Second detection pass over overlapping tiles for small faces (IMAGE mode only).
-   * 'auto' (default) tiles when the image is large enough for faces to be missed; 'off' never.
+   * 'auto' (default) tiles when the image is large enough for faces to be missed, unless it is a
+   * portrait (a face found at least a quarter of the shorter side wide); tile options
+   * (`{ minFaceSize, tileToFace, maxTiles }`) always tile; 'off' never.
    */
   tiling?: 'auto' | 'off' | TilePlanOptions;
 }
@@ -44,6 +46,8 @@ export class LandmarkDetector {
   private landmarker: FaceLandmarker | null;
   private readonly maxFaces: number;
   private readonly tiling: 'off' | TilePlanOptions;
+  /** 'auto' skips the tile pass for portraits (see needsTiles); explicit tile options always tile. */
+  private readonly tilingAuto: boolean;
   private readonly mode: 'IMAGE' | 'VIDEO';
   private tileCanvas: OffscreenCanvas | null = null;
   /** detectForVideo()'s faces, rewritten in place every frame. */
@@ -61,6 +65,7 @@ export class LandmarkDetector {
     this.maxFaces = opts.maxFaces ?? 4;
     this.mode = opts.runningMode ?? 'IMAGE';
     this.tiling = opts.tiling === 'off' ? 'off' : typeof opts.tiling === 'object' ? opts.tiling : {};
+    this.tilingAuto = opts.tiling === undefined || opts.tiling === 'auto';
   }
 
   static async create(opts: LandmarkDetectorOptions = {}): Promise<LandmarkDetector> {
@@ -81,7 +86,7 @@ export class LandmarkDetector {
     const { width, height } = sizeOf(source);
     let faces = toFaces(lm.detect(source), width, height, { x: 0, y: 0, w: width, h: height });
     this.lastTileCount = 0;
-    const tiles = this.tiling !== 'off' && faces.length < this.maxFaces ? planTiles(width, height, this.tiling) : [];
+    const tiles = this.tiling !== 'off' && faces.length < this.maxFaces && (!this.tilingAuto || !isPortrait(faces, width, height)) ? planTiles(width, height, this.tiling) : [];
     if (tiles.length) {
       this.tileLandmarker ??= createLandmarker(this.options, this.options.tileMinDetectionConfidence ?? 0.6);
       const tileLm = await this.tileLandmarker;
@@ -164,6 +169,16 @@ async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfi
       { cause: e },
     );
   }
+}
+
+/**
+ * A face at least a quarter of the shorter side wide makes the photo a portrait: small faces
+ * beside it are background, and 'auto' tiling (9–35 extra detector runs) would cost every
+ * portrait hundreds of milliseconds for nothing.
+ */
+function isPortrait(faces: readonly Face[], width: number, height: number): boolean {
+  const side = Math.min(width, height);
+  return faces.some((f) => f.box[2] - f.box[0] >= 0.25 * side);
 }
 
 function drawSource(ctx: OffscreenCanvasRenderingContext2D, source: DetectableSource, t: TileRect): void {

@@ -133,6 +133,23 @@ describe('landmarks: offline-built bundle in headless Chromium', () => {
     console.log('small faces with tiling:\n' + rows.join('\n'));
   });
 
+  it("'auto' tiling skips portraits (a face ≥ ¼ of the shorter side); explicit tile options always tile", async () => {
+    const r = await page().page.evaluate(async () => {
+      const w = window as any;
+      const bmp = await createImageBitmap(await (await fetch('/test-fixtures/grace_hopper.jpg')).blob());
+      const auto = await w.lib.LandmarkDetector.create({ tiling: 'auto' });
+      const forced = await w.lib.LandmarkDetector.create({ tiling: { minFaceSize: 40 } });
+      const a = await auto.detect(bmp);
+      const f = await forced.detect(bmp);
+      const out = { autoFaces: a.length, autoTiles: auto.lastTileCount, forcedFaces: f.length, forcedTiles: forced.lastTileCount };
+      auto.close();
+      forced.close();
+      return out;
+    });
+    expect(r).toMatchObject({ autoFaces: 1, autoTiles: 0, forcedFaces: 1 });
+    expect(r.forcedTiles).toBeGreaterThan(0);
+  });
+
   it('reports a missing or corrupt model as MODEL_LOAD_FAILED and stays usable', async () => {
     const codes = await page().page.evaluate(async () => {
       const w = window as any;
