@@ -2,6 +2,7 @@ import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult, type Normal
 import { FaceReshapeError } from '../errors';
 import { sizeOf, type DecodedSource } from '../input/source';
 import type { Face, Point3 } from '../types';
+import { landmarkBox } from './box';
 import { mergeFaces } from './merge';
 import { poseFromMatrix } from './pose';
 import { planTiles, type TilePlanOptions, type TileRect } from './tiling';
@@ -207,23 +208,13 @@ function toFaces(result: FaceLandmarkerResult, w: number, h: number, frame: Tile
     out[i] = face;
     const landmarks = face.landmarks;
     landmarks.length = lms.length;
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (let k = 0; k < lms.length; k++) {
-      const x = lms[k].x * w + frame.x;
-      const y = lms[k].y * h + frame.y;
       const p = landmarks[k] ?? (landmarks[k] = [0, 0, 0]);
-      p[0] = x;
-      p[1] = y;
+      p[0] = lms[k].x * w + frame.x;
+      p[1] = lms[k].y * h + frame.y;
       p[2] = lms[k].z * w;
-      if (x < x0) x0 = x;
-      if (y < y0) y0 = y;
-      if (x > x1) x1 = x;
-      if (y > y1) y1 = y;
     }
-    face.box[0] = x0;
-    face.box[1] = y0;
-    face.box[2] = x1;
-    face.box[3] = y1;
+    landmarkBox(landmarks, face.box);
     const matrix = result.facialTransformationMatrixes?.[i]?.data;
     face.pose = matrix ? poseFromMatrix(matrix) : { yaw: 0, pitch: 0, roll: 0 };
   }

@@ -1,5 +1,6 @@
 import type { Face, HeadPose, Point3 } from '../types';
 import { OneEuroFilter, type OneEuroOptions } from './one-euro';
+import { landmarkBox } from '../landmarks/box';
 
 export interface FaceTrackerOptions extends OneEuroOptions {
   /** Most faces tracked at once (default 4). */
@@ -212,23 +213,13 @@ export class FaceTracker {
     tr.lastT = t;
     const s = tr.smooth;
     const f = tr.face;
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (let i = 0; i < n; i++) {
       const q = f.landmarks[i];
-      const x = s[i * 3];
-      const y = s[i * 3 + 1];
-      q[0] = x;
-      q[1] = y;
+      q[0] = s[i * 3];
+      q[1] = s[i * 3 + 1];
       q[2] = s[i * 3 + 2];
-      if (x < x0) x0 = x;
-      if (y < y0) y0 = y;
-      if (x > x1) x1 = x;
-      if (y > y1) y1 = y;
     }
-    f.box[0] = x0;
-    f.box[1] = y0;
-    f.box[2] = x1;
-    f.box[3] = y1;
+    landmarkBox(f.landmarks, f.box, n);
     f.pose.yaw = pose[0];
     f.pose.pitch = pose[1];
     f.pose.roll = pose[2];
