@@ -280,24 +280,9 @@ function invert(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Arr
       const d0x = dx;
       const d0y = dy;
       for (let it = 0; it < iterations; it++) {
-        let gx = i + dx * inv;
-        let gy = j + dy * inv;
-        gx = gx < 0 ? 0 : gx > maxI ? maxI : gx;
-        gy = gy < 0 ? 0 : gy > maxJ ? maxJ : gy;
-        let ix = Math.floor(gx);
-        let iy = Math.floor(gy);
-        if (ix >= maxI) ix = maxI - 1;
-        if (iy >= maxJ) iy = maxJ - 1;
-        const sx = gx - ix;
-        const sy = gy - iy;
-        const k00 = iy * cols + ix;
-        const k01 = k00 + cols;
-        const w00 = (1 - sx) * (1 - sy);
-        const w10 = sx * (1 - sy);
-        const w01 = (1 - sx) * sy;
-        const w11 = sx * sy;
-        dx = -(fx[k00] * w00 + fx[k00 + 1] * w10 + fx[k01] * w01 + fx[k01 + 1] * w11);
-        dy = -(fy[k00] * w00 + fy[k00 + 1] * w10 + fy[k01] * w01 + fy[k01 + 1] * w11);
+        sampleForward(r, fx, fy, i + dx * inv, j + dy * inv, o);
+        dx = -o[0];
+        dy = -o[1];
       }
       let res = residual(i, j, dx, dy);
       if (res > 1e-3 * cell) {

@@ -1,7 +1,7 @@
 import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult, type NormalizedLandmark } from '@mediapipe/tasks-vision';
 import { FaceReshapeError } from '../errors';
 import { sizeOf, type DecodedSource } from '../input/source';
-import type { Face, Point3 } from '../types';
+import type { Face } from '../types';
 import { landmarkBox } from './box';
 import { mergeFaces } from './merge';
 import { poseFromMatrix } from './pose';
