@@ -1,15 +1,9 @@
 import { FaceReshapeError } from '../errors';
+import { sizeOf, type DecodedSource } from '../input/source';
 import { assertDeviceAlive, watchDevice } from '../warp/device';
 
-/** Every decoded browser image source the library accepts. */
-export type GpuImageSource =
-  | ImageBitmap
-  | ImageData
-  | HTMLImageElement
-  | HTMLCanvasElement
-  | OffscreenCanvas
-  | VideoFrame
-  | HTMLVideoElement;
+/** Every decoded browser image source the library accepts (the same set decoding produces). */
+export type GpuImageSource = DecodedSource;
 
 /** TEXTURE_BINDING 4 | COPY_SRC 1 | COPY_DST 2 | RENDER_ATTACHMENT 16 (copyExternalImageToTexture needs the last two). */
 export const UPLOAD_USAGE: GPUTextureUsageFlags = 4 | 1 | 2 | 16;
@@ -18,14 +12,6 @@ const MAX_CACHED_SIZES = 2;
 function isInstance<T>(value: unknown, ctor: string): value is T {
   const C = (globalThis as Record<string, unknown>)[ctor];
   return typeof C === 'function' && value instanceof (C as new (...a: never[]) => unknown);
-}
-
-/** Pixel size of a source as it will be uploaded (natural size for images, display size for video frames). */
-export function imageSourceSize(source: GpuImageSource): { width: number; height: number } {
-  if (isInstance<HTMLImageElement>(source, 'HTMLImageElement')) return { width: source.naturalWidth, height: source.naturalHeight };
-  if (isInstance<HTMLVideoElement>(source, 'HTMLVideoElement')) return { width: source.videoWidth, height: source.videoHeight };
-  if (isInstance<VideoFrame>(source, 'VideoFrame')) return { width: source.displayWidth, height: source.displayHeight };
-  return { width: source.width, height: source.height };
 }
 
 /**
@@ -49,7 +35,7 @@ export class TextureUploader {
   upload(source: GpuImageSource, options: { flipY?: boolean } = {}): GPUTexture {
     if (this.destroyed) throw new FaceReshapeError('CLOSED', 'TextureUploader.upload() called after destroy().');
     assertDeviceAlive(this.device, 'the image upload');
-    const { width, height } = imageSourceSize(source);
+    const { width, height } = sizeOf(source);
     const max = this.device.limits.maxTextureDimension2D;
     if (!(width > 0 && height > 0)) {
       throw new FaceReshapeError('FILE_DECODING_FAILURE', `Image source has no pixels (${width}x${height}); is the image loaded / the video playing?`);
