@@ -12,8 +12,9 @@ import { extractFaceMeshAssets } from '../scripts/model/face-mesh-assets';
 import { METADATA_NAME, readModelMetadata } from '../scripts/model/metadata';
 import { LEFT_EYE, LEFT_IRIS, LIPS, RIGHT_EYE, RIGHT_IRIS } from '../scripts/model/refine-indices';
 import { MESH_LEN, OUT_LEN, applyRefineMatrices, buildRefineMatrices } from '../scripts/model/refine-matrices';
+import { addLandmarkRefinement } from '../scripts/model/refine-graph';
 import { readModel } from '../scripts/model/tflite-read';
-import type { Model } from '../scripts/model/tflite-types';
+import { BuiltinOp, opcodeOf, type Model } from '../scripts/model/tflite-types';
 import { writeModel } from '../scripts/model/tflite-write';
 import { readZip } from '../scripts/model/zip';
 
@@ -65,7 +66,30 @@ describe('face_landmarker.task build', () => {
       [1, 1, 1, 1434],
       [1, 1, 1, 1],
     ]);
-    expect(g.tensors[g.outputs[1]].name).toBe('conv_faceflag');
+    expect(g.tensors[g.outputs[1]].name).toBe('presence');
+  });
+
+  it('presence is the larger of the attention and plain mesh face flags', () => {
+    const model = readModel(entry(TASK_ENTRIES.landmarks));
+    const g = model.subgraphs[0];
+    const last = g.operators[g.operators.length - 1];
+    expect(opcodeOf(model.operatorCodes[last.opcodeIndex!])).toBe(BuiltinOp.MAXIMUM);
+    expect(last.outputs).toEqual([g.outputs[1]]);
+    expect(last.inputs!.map((i) => g.tensors[i].name)).toEqual(['conv_faceflag', 'presence_mesh/conv2d_31']);
+    // The plain mesh reads the host graph's input, not an input of its own.
+    expect(g.inputs).toHaveLength(1);
+    const assets = extractFaceMeshAssets(data, loader);
+    const plain = readModel(assets.plainMesh).subgraphs[0];
+    const host = addLandmarkRefinement(readModel(assets.landmarks)).subgraphs[0];
+    // Host ops, then every plain-mesh op unchanged but for its indices, then MAXIMUM.
+    expect(g.operators.length).toBe(host.operators.length + plain.operators.length + 1);
+    const embedded = g.operators.slice(host.operators.length, -1);
+    embedded.forEach((op, k) => {
+      expect(isDeepStrictEqual(op.builtinOptions, plain.operators[k].builtinOptions)).toBe(true);
+      expect(op.inputs!.length).toBe(plain.operators[k].inputs!.length);
+    });
+    const plainWeights = plain.tensors.filter((t) => (t.buffer ?? 0) > 0).length;
+    expect(g.tensors.filter((t) => t.name?.startsWith('presence_mesh/') && (t.buffer ?? 0) > 0).length).toBe(plainWeights);
   });
 
   it('both models carry M001 metadata with the right normalization', () => {
@@ -83,6 +107,7 @@ describe('face_landmarker.task build', () => {
       [assets.detector, entry(TASK_ENTRIES.detector)],
       [assets.landmarks, entry(TASK_ENTRIES.landmarks)],
     ]) {
+      // (The plain mesh is appended after these, so prefixes compare.)
       const original = readModel(src);
       expect(isDeepStrictEqual(readModel(writeModel(original)), original)).toBe(true);
       const out = readModel(built);

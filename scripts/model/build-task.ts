@@ -2,6 +2,7 @@
 // @mediapipe/face_mesh assets. Pure: bytes in, bytes out.
 import { extractFaceMeshAssets } from './face-mesh-assets';
 import { METADATA_NAME, buildModelMetadata, type ModelMetadataSpec } from './metadata';
+import { addPresenceSecondOpinion } from './presence-graph';
 import { addLandmarkRefinement } from './refine-graph';
 import { readModel } from './tflite-read';
 import type { Model } from './tflite-types';
@@ -17,7 +18,8 @@ export const TASK_ENTRIES = {
 
 const PROVENANCE =
   'Weights: Google MediaPipe (Apache-2.0), from @mediapipe/face_mesh 0.4.1633559619; ' +
-  'metadata (and, for the landmark model, in-graph landmark refinement) added by webgpu-face-reshape.';
+  'metadata (and, for the landmark model, in-graph landmark refinement and a second presence head from face_landmark.tflite) ' +
+  'added by webgpu-face-reshape.';
 
 // Normalization as in MediaPipe's legacy graphs: the detector takes [-1, 1]
 // (mean = std = 127.5), the mesh model [0, 1] (mean 0, std 255).
@@ -44,7 +46,7 @@ export const LANDMARKS_METADATA: ModelMetadataSpec = {
   input: { name: 'image', description: 'Input image to be detected.', mean: 0, std: 255, min: 0, max: 1 },
   outputs: [
     { name: 'face_landmarks', description: '478 landmarks, x, y, z in 192-px input units.' },
-    { name: 'presence', description: 'Presence score logit of the face.' },
+    { name: 'presence', description: 'Presence score logit of the face: the larger of the attention and plain mesh face flags.' },
   ],
   minParserVersion: '1.0.0',
 };
@@ -63,9 +65,10 @@ export function buildDetectorModel(detector: Uint8Array): Uint8Array {
   return writeModel(withMetadata(readModel(detector, 'face detector'), DETECTOR_METADATA));
 }
 
-export function buildLandmarksModel(attentionMesh: Uint8Array): Uint8Array {
+export function buildLandmarksModel(attentionMesh: Uint8Array, plainMesh: Uint8Array): Uint8Array {
   const refined = addLandmarkRefinement(readModel(attentionMesh, 'face landmarks'));
-  return writeModel(withMetadata(refined, LANDMARKS_METADATA));
+  const combined = addPresenceSecondOpinion(refined, readModel(plainMesh, 'plain face mesh'));
+  return writeModel(withMetadata(combined, LANDMARKS_METADATA));
 }
 
 /**
@@ -76,7 +79,7 @@ export function buildFaceLandmarkerTask(assetsData: Uint8Array, loaderJs: string
   const assets = extractFaceMeshAssets(assetsData, loaderJs);
   return writeStoredZip([
     { name: TASK_ENTRIES.detector, data: buildDetectorModel(assets.detector) },
-    { name: TASK_ENTRIES.landmarks, data: buildLandmarksModel(assets.landmarks) },
+    { name: TASK_ENTRIES.landmarks, data: buildLandmarksModel(assets.landmarks, assets.plainMesh) },
     { name: TASK_ENTRIES.geometry, data: assets.geometry },
   ]);
 }

@@ -47,6 +47,8 @@ export const OPTIONS: Readonly<Record<number, OptionsCodec>> = {
   32: { name: 'StridedSliceOptions', fields: ['i32', 'i32', 'i32', 'i32', 'i32', 'bool'] },
   // DequantizeOptions: (no fields)
   38: { name: 'DequantizeOptions', fields: [] },
+  // MaximumMinimumOptions: (no fields)
+  39: { name: 'MaximumMinimumOptions', fields: [] },
 };
 
 export const OPTIONS_TYPE = {
@@ -56,6 +58,7 @@ export const OPTIONS_TYPE = {
   ReshapeOptions: 17,
   MulOptions: 21,
   PadOptions: 22,
+  MaximumMinimumOptions: 39,
 } as const;
 
 /** A decoded options table: union index plus field values by field id. */

@@ -14,6 +14,7 @@ export const ASSETS_SHA256 = 'dbe5905c582c0462cdaea17e7e6ecea92edaa8cccc515c5e2e
 
 export const ASSET_NAMES = {
   landmarks: 'face_landmark_with_attention.tflite',
+  plainMesh: 'face_landmark.tflite',
   geometry: 'geometry_pipeline_metadata_landmarks.binarypb',
   detector: 'face_detection_short_range.tflite',
 } as const;
@@ -26,6 +27,8 @@ export interface PackedFile {
 
 export interface FaceMeshAssets {
   landmarks: Uint8Array;
+  /** The 468-point mesh without attention; its face flag is the second presence opinion. */
+  plainMesh: Uint8Array;
   geometry: Uint8Array;
   detector: Uint8Array;
 }
@@ -65,10 +68,12 @@ export function extractFaceMeshAssets(data: Uint8Array, loaderJs: string): FaceM
   const files = parsePackedFileList(loaderJs);
   const assets = {
     landmarks: slice(data, files, ASSET_NAMES.landmarks),
+    plainMesh: slice(data, files, ASSET_NAMES.plainMesh),
     geometry: slice(data, files, ASSET_NAMES.geometry),
     detector: slice(data, files, ASSET_NAMES.detector),
   };
   checkTflite(assets.landmarks, ASSET_NAMES.landmarks);
+  checkTflite(assets.plainMesh, ASSET_NAMES.plainMesh);
   checkTflite(assets.detector, ASSET_NAMES.detector);
   const sha = createHash('sha256').update(data).digest('hex');
   if (sha !== ASSETS_SHA256) {

@@ -16,6 +16,7 @@ export const BuiltinOp = {
   RESHAPE: 22,
   CUSTOM: 32,
   PAD: 34,
+  MAXIMUM: 55,
 } as const;
 
 export interface QuantizationParameters {

@@ -9,18 +9,26 @@ import { HAS_OFFICIAL_MODEL, HAS_SHARED, SHARED_FIXTURES, SKIP_SHARED_MSG } from
  * tasks-vision wasm. Per-fixture figures are printed so the closing note can quote them.
  */
 /**
- * Where the two models' presence heads disagree (same detector, same crop): measured, not tuned.
- * face11: our 2020 attention mesh scores the two 26-px children above 0.95 presence; Google's 2023
- * mesh scores them below 0.1. face15: a 35°-yaw face with hair over it scores 0.2–0.3 with ours,
- * above 0.95 with Google's. No presence threshold or monotone calibration can satisfy both.
- * Each entry is asserted exactly, so any change (better or worse) shows up.
+ * Where the two bundles disagree on the same detector crop: measured, not tuned. Each entry is
+ * asserted exactly (counts) or as a bound just above the measured figure (distances), so any
+ * change, better or worse, shows up.
+ * face11: the two 26-px children score > 0.95 presence with both 2020 heads in our bundle (the
+ * attention mesh's and the plain mesh's); Google's 2023 mesh scores them < 0.1.
  */
 const KNOWN_COUNT_DIFFERENCES: Record<string, { ours: number; google: number }> = {
   'face11_three_girls_horse_tiny.jpg': { ours: 2, google: 0 },
-  'face15_woman_over_shoulder_yaw.png': { ours: 0, google: 1 },
 };
-/** Faces ~40 px wide, where both models are within a pixel or two of each other: 3.15 % measured. */
-const DISTANCE_LIMIT: Record<string, number> = { 'face21_classroom_many_small.jpg': 0.035 };
+/**
+ * face21: faces ~40 px wide, where both models are within a pixel or two of each other (3.15 %).
+ * face15: a strongly turned face (hair over the far side). The attention head alone scored it
+ * 0.2–0.3 and missed it; the plain mesh's presence head (max of the two) finds it. Its landmarks
+ * are 6.6 % of face width from Google's, but Google's own VIDEO-mode re-fit on the same still
+ * moves 3–3.8 % away from its IMAGE-mode answer: on this face the models' uncertainty is that large.
+ */
+const DISTANCE_LIMIT: Record<string, number> = {
+  'face21_classroom_many_small.jpg': 0.035,
+  'face15_woman_over_shoulder_yaw.png': 0.07,
+};
 
 const faces = HAS_SHARED ? readdirSync(resolve(SHARED_FIXTURES, 'faces')).sort() : [];
 const negatives = HAS_SHARED ? readdirSync(resolve(SHARED_FIXTURES, 'negatives')).sort() : [];
