@@ -66,30 +66,48 @@ describe('face_landmarker.task build', () => {
       [1, 1, 1, 1434],
       [1, 1, 1, 1],
     ]);
-    expect(g.tensors[g.outputs[1]].name).toBe('presence');
+    expect(g.tensors[g.outputs.at(-1)!].name).toBe('presence');
   });
 
-  it('presence is the larger of the attention and plain mesh face flags', () => {
+  it('embeds the plain mesh unchanged: landmarks are the mean of the two meshes, presence the larger flag', () => {
     const model = readModel(entry(TASK_ENTRIES.landmarks));
     const g = model.subgraphs[0];
-    const last = g.operators[g.operators.length - 1];
-    expect(opcodeOf(model.operatorCodes[last.opcodeIndex!])).toBe(BuiltinOp.MAXIMUM);
-    expect(last.outputs).toEqual([g.outputs[1]]);
-    expect(last.inputs!.map((i) => g.tensors[i].name)).toEqual(['conv_faceflag', 'presence_mesh/conv2d_31']);
-    // The plain mesh reads the host graph's input, not an input of its own.
-    expect(g.inputs).toHaveLength(1);
+    const name = (i: number) => g.tensors[i].name;
+    const producer = (t: number) => g.operators.find((op) => op.outputs?.includes(t))!;
+    const code = (op: { opcodeIndex?: number }) => opcodeOf(model.operatorCodes[op.opcodeIndex!]);
+    expect(g.inputs).toHaveLength(1); // the plain mesh reads the host graph's input
+
+    const presence = producer(g.outputs[1]);
+    expect(code(presence)).toBe(BuiltinOp.MAXIMUM);
+    expect(presence.inputs!.map(name)).toEqual(['conv_faceflag', 'presence_mesh/conv2d_31']);
+
+    const mean = producer(g.outputs[0]);
+    expect(code(mean)).toBe(BuiltinOp.ADD);
+    const [hostMul, plainMul] = mean.inputs!.map(producer);
+    expect([code(hostMul), code(plainMul)]).toEqual([BuiltinOp.MUL, BuiltinOp.MUL]);
+    expect(name(hostMul.inputs![0])).toBe('attention/landmarks');
+    expect(name(producer(plainMul.inputs![0]).inputs![0])).toBe('presence_mesh/conv2d_21');
+    const weights = (op: { inputs?: number[] }) => {
+      const t = g.tensors[op.inputs![1]];
+      const bytes = model.buffers[t.buffer!].data!;
+      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    };
+    const [wh, wp] = [weights(hostMul), weights(plainMul)];
+    for (let i = 0; i < OUT_LEN; i++) {
+      expect(wh[i] + wp[i]).toBe(1);
+      expect(wp[i]).toBe(i < MESH_LEN ? 0.5 : 0); // irises: attention only
+    }
+
     const assets = extractFaceMeshAssets(data, loader);
     const plain = readModel(assets.plainMesh).subgraphs[0];
     const host = addLandmarkRefinement(readModel(assets.landmarks)).subgraphs[0];
-    // Host ops, then every plain-mesh op unchanged but for its indices, then MAXIMUM.
-    expect(g.operators.length).toBe(host.operators.length + plain.operators.length + 1);
-    const embedded = g.operators.slice(host.operators.length, -1);
+    const embedded = g.operators.slice(host.operators.length, host.operators.length + plain.operators.length);
     embedded.forEach((op, k) => {
       expect(isDeepStrictEqual(op.builtinOptions, plain.operators[k].builtinOptions)).toBe(true);
       expect(op.inputs!.length).toBe(plain.operators[k].inputs!.length);
     });
     const plainWeights = plain.tensors.filter((t) => (t.buffer ?? 0) > 0).length;
-    expect(g.tensors.filter((t) => t.name?.startsWith('presence_mesh/') && (t.buffer ?? 0) > 0).length).toBe(plainWeights);
+    expect(g.tensors.filter((t) => t.name?.startsWith('presence_mesh/')).filter((t) => (t.buffer ?? 0) > 0).length).toBe(plainWeights + 1); // + the PAD amounts
   });
 
   it('both models carry M001 metadata with the right normalization', () => {

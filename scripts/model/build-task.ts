@@ -2,7 +2,7 @@
 // @mediapipe/face_mesh assets. Pure: bytes in, bytes out.
 import { extractFaceMeshAssets } from './face-mesh-assets';
 import { METADATA_NAME, buildModelMetadata, type ModelMetadataSpec } from './metadata';
-import { addPresenceSecondOpinion } from './presence-graph';
+import { addPlainMeshEnsemble } from './ensemble-graph';
 import { addLandmarkRefinement } from './refine-graph';
 import { readModel } from './tflite-read';
 import type { Model } from './tflite-types';
@@ -18,7 +18,7 @@ export const TASK_ENTRIES = {
 
 const PROVENANCE =
   'Weights: Google MediaPipe (Apache-2.0), from @mediapipe/face_mesh 0.4.1633559619; ' +
-  'metadata (and, for the landmark model, in-graph landmark refinement and a second presence head from face_landmark.tflite) ' +
+  'metadata (and, for the landmark model, in-graph landmark refinement and an ensemble with face_landmark.tflite) ' +
   'added by webgpu-face-reshape.';
 
 // Normalization as in MediaPipe's legacy graphs: the detector takes [-1, 1]
@@ -38,14 +38,14 @@ export const DETECTOR_METADATA: ModelMetadataSpec = {
 };
 
 export const LANDMARKS_METADATA: ModelMetadataSpec = {
-  name: 'Face mesh with attention, refined to 478 landmarks',
+  name: 'Face mesh ensemble (attention and plain 2020 meshes), 478 landmarks',
   description: `Detects 478 face landmarks (468 mesh + 10 iris). ${PROVENANCE}`,
   version: '1',
   author: 'MediaPipe',
   license: 'Apache-2.0',
   input: { name: 'image', description: 'Input image to be detected.', mean: 0, std: 255, min: 0, max: 1 },
   outputs: [
-    { name: 'face_landmarks', description: '478 landmarks, x, y, z in 192-px input units.' },
+    { name: 'face_landmarks', description: '478 landmarks, x, y, z in 192-px input units: mean of the attention and plain meshes (irises: attention).' },
     { name: 'presence', description: 'Presence score logit of the face: the larger of the attention and plain mesh face flags.' },
   ],
   minParserVersion: '1.0.0',
@@ -67,7 +67,7 @@ export function buildDetectorModel(detector: Uint8Array): Uint8Array {
 
 export function buildLandmarksModel(attentionMesh: Uint8Array, plainMesh: Uint8Array): Uint8Array {
   const refined = addLandmarkRefinement(readModel(attentionMesh, 'face landmarks'));
-  const combined = addPresenceSecondOpinion(refined, readModel(plainMesh, 'plain face mesh'));
+  const combined = addPlainMeshEnsemble(refined, readModel(plainMesh, 'plain face mesh'));
   return writeModel(withMetadata(combined, LANDMARKS_METADATA));
 }
 

@@ -1,0 +1,111 @@
+// Two-model ensemble: embed the plain 2020 mesh model (face_landmark.tflite,
+// same 192×192 input) into the refined attention graph, then
+//   landmarks = mean of the two meshes (the 10 iris points: attention only)
+//   presence  = the larger of the two face-flag logits.
+//
+// Why: the two networks were trained separately and their errors are partly
+// independent: the mean lands closer to Google's 2023 model than either alone
+// on every fixture face (e.g. the worst face, 3.16 % → 2.84 % of face width).
+// And the attention model's presence head collapses on strongly turned faces
+// (a woman looking over her shoulder scores 0.2–0.3 after sigmoid) where the
+// plain mesh's head stays above 0.95; elsewhere the two agree.
+// The plain model's ops, tensors and weights are appended unchanged; its input
+// tensor is replaced by the host graph's input.
+import { OPTIONS_TYPE } from './builtin-options';
+import { GraphBuilder } from './graph-builder';
+import { MESH_LEN, OUT_LEN } from './refine-matrices';
+import { BuiltinOp, opcodeOf, type Model, type OperatorCode } from './tflite-types';
+
+/** Output names of face_landmark.tflite, in order: 468×3 mesh, face-flag logit. */
+export const PLAIN_MESH_OUTPUTS = ['conv2d_21', 'conv2d_31'] as const;
+const PREFIX = 'presence_mesh/';
+
+function sameCode(a: OperatorCode, b: OperatorCode): boolean {
+  return opcodeOf(a) === opcodeOf(b) && a.customCode === b.customCode && (a.version ?? 1) === (b.version ?? 1);
+}
+
+function checkPlainMesh(model: Model): void {
+  const g = model.subgraphs[0];
+  if (model.subgraphs.length !== 1 || !g) throw new Error('plain mesh model: expected exactly one subgraph');
+  const outs = g.outputs.map((i) => g.tensors[i]?.name);
+  if (outs.join() !== PLAIN_MESH_OUTPUTS.join()) throw new Error(`plain mesh model: unexpected outputs [${outs.join(', ')}]`);
+  const input = g.tensors[g.inputs[0]];
+  if (g.inputs.length !== 1 || input?.shape?.join() !== '1,192,192,3') throw new Error('plain mesh model: expected one [1,192,192,3] input');
+}
+
+/**
+ * Returns a copy of `host` (subgraph 0: one [1,192,192,3] input; outputs [landmarks [1,1,1,1434],
+ * presence]) with the plain mesh embedded: landmarks averaged with it, presence the maximum.
+ */
+export function addPlainMeshEnsemble(host: Model, plain: Model): Model {
+  checkPlainMesh(plain);
+  const [hg] = host.subgraphs;
+  if (host.subgraphs.length !== 1 || hg.inputs.length !== 1 || hg.outputs.length !== 2) {
+    throw new Error('presence: host model must have one subgraph with one input and two outputs');
+  }
+  const hostInput = hg.tensors[hg.inputs[0]];
+  if (hostInput?.shape?.join() !== '1,192,192,3') throw new Error('presence: host input is not [1,192,192,3]');
+
+  const pg = plain.subgraphs[0];
+  const operatorCodes = [...host.operatorCodes];
+  const codeMap = plain.operatorCodes.map((c) => {
+    const found = operatorCodes.findIndex((h) => sameCode(h, c));
+    if (found >= 0) return found;
+    operatorCodes.push({ ...c });
+    return operatorCodes.length - 1;
+  });
+  // Buffer 0 is the schema's shared empty buffer; every other buffer is appended.
+  const buffers = [...host.buffers];
+  const bufferMap = plain.buffers.map((b, i) => {
+    if (i === 0) return 0;
+    buffers.push(b);
+    return buffers.length - 1;
+  });
+  const tensors = [...hg.tensors];
+  const tensorMap = pg.tensors.map((t, i) => {
+    if (i === pg.inputs[0]) return hg.inputs[0];
+    tensors.push({ ...t, name: PREFIX + (t.name ?? String(i)), buffer: bufferMap[t.buffer ?? 0] });
+    return tensors.length - 1;
+  });
+  const mapTensors = (list?: number[]) => list?.map((i) => (i < 0 ? i : tensorMap[i]));
+  const operators = [
+    ...hg.operators,
+    ...pg.operators.map((op) => ({
+      ...op,
+      opcodeIndex: codeMap[op.opcodeIndex ?? 0],
+      inputs: mapTensors(op.inputs),
+      outputs: mapTensors(op.outputs),
+      intermediates: mapTensors(op.intermediates),
+    })),
+  ];
+
+  const model: Model = { ...host, operatorCodes, buffers, subgraphs: [{ ...hg, tensors, operators }] };
+  const b = new GraphBuilder(model);
+  const [hostLandmarks, hostPresence] = hg.outputs;
+  const [plainMesh, plainPresence] = pg.outputs.map((i) => tensorMap[i]);
+  const shape = [1, 1, 1, OUT_LEN];
+  if (tensors[hostLandmarks].shape?.join() !== shape.join()) throw new Error('ensemble: host landmarks are not [1,1,1,1434]');
+  tensors[hostLandmarks] = { ...tensors[hostLandmarks], name: 'attention/landmarks' };
+
+  // Mean of the two meshes; the iris points (the last 30 values) only the attention model has.
+  const wHost = new Float32Array(OUT_LEN).fill(0.5, 0, MESH_LEN).fill(1, MESH_LEN);
+  const wPlain = new Float32Array(OUT_LEN).fill(0.5, 0, MESH_LEN);
+  const mul = { type: OPTIONS_TYPE.MulOptions, values: [0] };
+  const padded = b.tensor(PREFIX + 'mesh_padded', shape);
+  b.op(BuiltinOp.PAD, [plainMesh, b.int32(PREFIX + 'pad_iris', [0, 0, 0, 0, 0, 0, 0, OUT_LEN - MESH_LEN], [4, 2])], [padded], {
+    type: OPTIONS_TYPE.PadOptions,
+    values: [],
+  });
+  const hostPart = b.tensor('ensemble/attention_weighted', shape);
+  b.op(BuiltinOp.MUL, [hostLandmarks, b.float32('ensemble/w_attention', shape, wHost)], [hostPart], mul);
+  const plainPart = b.tensor('ensemble/plain_weighted', shape);
+  b.op(BuiltinOp.MUL, [padded, b.float32('ensemble/w_plain', shape, wPlain)], [plainPart], mul);
+  const landmarks = b.tensor('landmarks', shape);
+  b.op(BuiltinOp.ADD, [hostPart, plainPart], [landmarks], { type: OPTIONS_TYPE.AddOptions, values: [0] });
+
+  const presence = b.tensor('presence', [...(tensors[hostPresence].shape ?? [1, 1, 1, 1])]);
+  b.op(BuiltinOp.MAXIMUM, [hostPresence, plainPresence], [presence], { type: OPTIONS_TYPE.MaximumMinimumOptions, values: [] });
+
+  model.subgraphs[0].outputs = [landmarks, presence];
+  return model;
+}
