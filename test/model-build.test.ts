@@ -12,6 +12,7 @@ import { extractFaceMeshAssets } from '../scripts/model/face-mesh-assets';
 import { METADATA_NAME, readModelMetadata } from '../scripts/model/metadata';
 import { LEFT_EYE, LEFT_IRIS, LIPS, RIGHT_EYE, RIGHT_IRIS } from '../scripts/model/refine-indices';
 import { MESH_LEN, OUT_LEN, applyRefineMatrices, buildRefineMatrices } from '../scripts/model/refine-matrices';
+import { CHIN_POINTS } from '../scripts/model/ensemble-graph';
 import { addLandmarkRefinement } from '../scripts/model/refine-graph';
 import { readModel } from '../scripts/model/tflite-read';
 import { BuiltinOp, opcodeOf, type Model } from '../scripts/model/tflite-types';
@@ -69,7 +70,7 @@ describe('face_landmarker.task build', () => {
     expect(g.tensors[g.outputs.at(-1)!].name).toBe('presence');
   });
 
-  it('embeds the plain mesh unchanged: landmarks are the mean of the two meshes, presence the larger flag', () => {
+  it('embeds the plain mesh unchanged: landmarks are the mean of the two meshes (eyes, lips, chin, irises: attention), presence the larger flag', () => {
     const model = readModel(entry(TASK_ENTRIES.landmarks));
     const g = model.subgraphs[0];
     const name = (i: number) => g.tensors[i].name;
@@ -93,9 +94,12 @@ describe('face_landmarker.task build', () => {
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     };
     const [wh, wp] = [weights(hostMul), weights(plainMul)];
+    const attentionOnly = new Set<number>([...LIPS, ...LEFT_EYE, ...RIGHT_EYE, ...CHIN_POINTS]);
     for (let i = 0; i < OUT_LEN; i++) {
+      const point = Math.floor(i / 3);
       expect(wh[i] + wp[i]).toBe(1);
-      expect(wp[i]).toBe(i < MESH_LEN ? 0.5 : 0); // irises: attention only
+      // Irises, the refined eye and lip points and the chin: attention only; the rest of the mesh: the mean.
+      expect(wp[i]).toBe(i < MESH_LEN && !attentionOnly.has(point) ? 0.5 : 0);
     }
 
     const assets = extractFaceMeshAssets(data, loader);

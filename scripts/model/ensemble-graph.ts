@@ -13,6 +13,7 @@
 // tensor is replaced by the host graph's input.
 import { OPTIONS_TYPE } from './builtin-options';
 import { GraphBuilder } from './graph-builder';
+import { LEFT_EYE, LIPS, RIGHT_EYE } from './refine-indices';
 import { MESH_LEN, OUT_LEN } from './refine-matrices';
 import { BuiltinOp, opcodeOf, type Model, type OperatorCode } from './tflite-types';
 
@@ -31,6 +32,30 @@ function checkPlainMesh(model: Model): void {
   if (outs.join() !== PLAIN_MESH_OUTPUTS.join()) throw new Error(`plain mesh model: unexpected outputs [${outs.join(', ')}]`);
   const input = g.tensors[g.inputs[0]];
   if (g.inputs.length !== 1 || input?.shape?.join() !== '1,192,192,3') throw new Error('plain mesh model: expected one [1,192,192,3] input');
+}
+
+/** The chin: the lower face oval from the jaw corners' level down (148–152–377 …) and the chin surface. */
+export const CHIN_POINTS = [152, 148, 176, 149, 150, 136, 377, 400, 378, 379, 365, 175, 199, 200, 171, 396, 140, 369, 32, 262, 208, 428] as const;
+
+/** Mesh points that keep the attention model's value. */
+export const ATTENTION_ONLY = new Set<number>([...LIPS, ...LEFT_EYE, ...RIGHT_EYE, ...CHIN_POINTS]);
+
+/**
+ * Per-value weights (x, y, z of 478 points) of the attention and plain landmarks. The plain mesh is
+ * stiffer where a reshape must be seen to act: re-detected on warped photos, averaging it in cut how
+ * far the eyes and lips (placed by the attention model's refinement heads) and the chin follow the
+ * warp by up to half, so there (and for the irises, which only the attention model has) the
+ * attention value is kept; every other mesh point is the mean of the two.
+ */
+export function ensembleWeights(): { wHost: Float32Array; wPlain: Float32Array } {
+  const wHost = new Float32Array(OUT_LEN).fill(1);
+  const wPlain = new Float32Array(OUT_LEN);
+  for (let p = 0; p < MESH_LEN / 3; p++) {
+    if (ATTENTION_ONLY.has(p)) continue;
+    wHost.fill(0.5, 3 * p, 3 * p + 3);
+    wPlain.fill(0.5, 3 * p, 3 * p + 3);
+  }
+  return { wHost, wPlain };
 }
 
 /**
@@ -87,9 +112,7 @@ export function addPlainMeshEnsemble(host: Model, plain: Model): Model {
   if (tensors[hostLandmarks].shape?.join() !== shape.join()) throw new Error('ensemble: host landmarks are not [1,1,1,1434]');
   tensors[hostLandmarks] = { ...tensors[hostLandmarks], name: 'attention/landmarks' };
 
-  // Mean of the two meshes; the iris points (the last 30 values) only the attention model has.
-  const wHost = new Float32Array(OUT_LEN).fill(0.5, 0, MESH_LEN).fill(1, MESH_LEN);
-  const wPlain = new Float32Array(OUT_LEN).fill(0.5, 0, MESH_LEN);
+  const { wHost, wPlain } = ensembleWeights();
   const mul = { type: OPTIONS_TYPE.MulOptions, values: [0] };
   const padded = b.tensor(PREFIX + 'mesh_padded', shape);
   b.op(BuiltinOp.PAD, [plainMesh, b.int32(PREFIX + 'pad_iris', [0, 0, 0, 0, 0, 0, 0, OUT_LEN - MESH_LEN], [4, 2])], [padded], {

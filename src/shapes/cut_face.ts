@@ -9,5 +9,5 @@ import { pairBand, type Primitive } from './primitives.js';
  */
 export function cut_face(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
-  return [...pairBand(g, [172, 150], [397, 379], 0.1 * s, 0.4, 0.55, 0.4, -0.2), ...pairBand(g, [150, 176], [379, 400], 0.1 * s, 0.3, 0.15, 0.3)];
+  return [...pairBand(g, [172, 150], [397, 379], 0.09 * s, 0.4, 0.55, 0.4, -0.2), ...pairBand(g, [150, 176], [379, 400], 0.08 * s, 0.3, 0.15, 0.3)];
 }
