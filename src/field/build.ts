@@ -89,17 +89,30 @@ function overlaps(a: Omit<FieldRegion, 'offset'>, b: Omit<FieldRegion, 'offset'>
   return a.px0 < b.px1 && b.px0 < a.px1 && a.py0 < b.py1 && b.py0 < a.py1;
 }
 
+/** Inclusive node ranges [ia, ib, ja, jb] a list of primitives can touch (inner nodes only; empty when ib < ia). */
+function nodeBox(r: Omit<FieldRegion, 'offset'>, prims: readonly Primitive[]): [number, number, number, number] {
+  const { x0, y0, cell, cols, rows } = r;
+  let ia = cols;
+  let ib = -1;
+  let ja = rows;
+  let jb = -1;
+  for (const p of prims) {
+    const b = primitiveBounds(p);
+    ia = Math.min(ia, Math.max(1, Math.ceil((b[0] - x0) / cell)));
+    ib = Math.max(ib, Math.min(cols - 2, Math.floor((b[2] - x0) / cell)));
+    ja = Math.min(ja, Math.max(1, Math.ceil((b[1] - y0) / cell)));
+    jb = Math.max(jb, Math.min(rows - 2, Math.floor((b[3] - y0) / cell)));
+  }
+  return [ia, ib, ja, jb];
+}
+
 /**
  * Adds primitive p's forward motion at the region's nodes into (fx, fy), and, when `ks` is given,
  * its weighted compression rate w · p.squeeze into ks. Only the nodes inside p's bounds are visited.
  */
 function accumulate(r: Omit<FieldRegion, 'offset'>, p: Primitive, fx: Float64Array, fy: Float64Array, ks?: Float64Array): void {
-  const { x0, y0, cell, cols, rows } = r;
-  const b = primitiveBounds(p);
-  const ia = Math.max(1, Math.ceil((b[0] - x0) / cell));
-  const ib = Math.min(cols - 2, Math.floor((b[2] - x0) / cell));
-  const ja = Math.max(1, Math.ceil((b[1] - y0) / cell));
-  const jb = Math.min(rows - 2, Math.floor((b[3] - y0) / cell));
+  const { x0, y0, cell, cols } = r;
+  const [ia, ib, ja, jb] = nodeBox(r, [p]);
   const irx = 1 / p.rx;
   const iry = 1 / p.ry;
   const inner = p.inner;
@@ -191,32 +204,41 @@ function evalForward(
   });
   if (!byFace.size) return;
   const n = r.cols * r.rows;
+  const cols = r.cols;
   const bx = f64('bx', n);
   const by = f64('by', n);
   const K = f64('K', n);
   const P4 = f64('P4', n);
   const ke = f64('ke', n);
+  // Every loop below runs over the node box its primitives can touch, not the whole region:
+  // the contour bands of one edit cover a fraction of a multi-face or all-shapes grid.
+  const clear = (a: Float64Array, [ia, ib, ja, jb]: number[]) => {
+    for (let j = ja; j <= jb; j++) a.fill(0, j * cols + ia, j * cols + ib + 1);
+  };
   for (const edits of byFace.values()) {
-    bx.fill(0);
-    by.fill(0);
-    K.fill(0);
-    P4.fill(0);
+    const faceBox = nodeBox(r, [...edits.values()].flat());
+    for (const a of [bx, by, K, P4]) clear(a, faceBox);
     for (const list of edits.values()) {
-      ke.fill(0);
+      const box = nodeBox(r, list);
+      clear(ke, box);
       for (const p of list) accumulate(r, p, bx, by, ke);
-      for (let k = 0; k < n; k++) {
-        const v = ke[k];
-        if (v === 0) continue;
-        K[k] += v;
-        const v2 = v * v;
-        P4[k] += v2 * v2;
+      for (let j = box[2]; j <= box[3]; j++) {
+        for (let k = j * cols + box[0], end = j * cols + box[1]; k <= end; k++) {
+          const v = ke[k];
+          if (v === 0) continue;
+          K[k] += v;
+          const v2 = v * v;
+          P4[k] += v2 * v2;
+        }
       }
     }
-    for (let k = 0; k < n; k++) {
-      if (bx[k] === 0 && by[k] === 0) continue;
-      const f = squeezeFactor(K[k], Math.sqrt(Math.sqrt(P4[k])), cap);
-      fx[k] += bx[k] * f;
-      fy[k] += by[k] * f;
+    for (let j = faceBox[2]; j <= faceBox[3]; j++) {
+      for (let k = j * cols + faceBox[0], end = j * cols + faceBox[1]; k <= end; k++) {
+        if (bx[k] === 0 && by[k] === 0) continue;
+        const f = squeezeFactor(K[k], Math.sqrt(Math.sqrt(P4[k])), cap);
+        fx[k] += bx[k] * f;
+        fy[k] += by[k] * f;
+      }
     }
   }
 }
@@ -250,6 +272,25 @@ function sampleForward(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Flo
   o[5] = ((cy - ay) * (1 - sx) + (dy - by) * sx) * inv;
 }
 
+/** sampleForward without the Jacobian: [fx, fy] only (the fixed-point steps need no more). Same arithmetic. */
+function sampleMotion(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Array, gx: number, gy: number, o: Float64Array): void {
+  const { cols, rows } = r;
+  const maxI = cols - 1;
+  const maxJ = rows - 1;
+  gx = gx < 0 ? 0 : gx > maxI ? maxI : gx;
+  gy = gy < 0 ? 0 : gy > maxJ ? maxJ : gy;
+  let ix = Math.floor(gx);
+  let iy = Math.floor(gy);
+  if (ix >= maxI) ix = maxI - 1;
+  if (iy >= maxJ) iy = maxJ - 1;
+  const sx = gx - ix;
+  const sy = gy - iy;
+  const k00 = iy * cols + ix;
+  const k01 = k00 + cols;
+  o[0] = fx[k00] * (1 - sx) * (1 - sy) + fx[k00 + 1] * sx * (1 - sy) + fx[k01] * (1 - sx) * sy + fx[k01 + 1] * sx * sy;
+  o[1] = fy[k00] * (1 - sx) * (1 - sy) + fy[k00 + 1] * sx * (1 - sy) + fy[k01] * (1 - sx) * sy + fy[k01 + 1] * sx * sy;
+}
+
 /**
  * Inverts the forward motion into the backward displacement: d(p) = −f(p + d(p)), solved per
  * node by fixed-point iteration from d = −f(p), with f bilinearly interpolated between nodes.
@@ -280,7 +321,7 @@ function invert(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Arr
       const d0x = dx;
       const d0y = dy;
       for (let it = 0; it < iterations; it++) {
-        sampleForward(r, fx, fy, i + dx * inv, j + dy * inv, o);
+        sampleMotion(r, fx, fy, i + dx * inv, j + dy * inv, o);
         dx = -o[0];
         dy = -o[1];
       }
