@@ -245,9 +245,10 @@ function evalForward(
 
 /**
  * Forward motion f and its Jacobian at grid position (gx, gy) (in cells), bilinear between nodes.
- * Writes [fx, fy, ∂fx/∂x, ∂fx/∂y, ∂fy/∂x, ∂fy/∂y] (per pixel) into o.
+ * Writes [fx, fy, ∂fx/∂x, ∂fx/∂y, ∂fy/∂x, ∂fy/∂y] (per pixel) into o; only [fx, fy] without
+ * `jacobian` (the fixed-point steps need no more).
  */
-function sampleForward(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Array, gx: number, gy: number, o: Float64Array): void {
+function sampleForward(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Array, gx: number, gy: number, o: Float64Array, jacobian = true): void {
   const { cell, cols, rows } = r;
   const maxI = cols - 1;
   const maxJ = rows - 1;
@@ -265,30 +266,12 @@ function sampleForward(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Flo
   const ay = fy[k00], by = fy[k00 + 1], cy = fy[k01], dy = fy[k01 + 1];
   o[0] = ax * (1 - sx) * (1 - sy) + bx * sx * (1 - sy) + cx * (1 - sx) * sy + dx * sx * sy;
   o[1] = ay * (1 - sx) * (1 - sy) + by * sx * (1 - sy) + cy * (1 - sx) * sy + dy * sx * sy;
+  if (!jacobian) return;
   const inv = 1 / cell;
   o[2] = ((bx - ax) * (1 - sy) + (dx - cx) * sy) * inv;
   o[3] = ((cx - ax) * (1 - sx) + (dx - bx) * sx) * inv;
   o[4] = ((by - ay) * (1 - sy) + (dy - cy) * sy) * inv;
   o[5] = ((cy - ay) * (1 - sx) + (dy - by) * sx) * inv;
-}
-
-/** sampleForward without the Jacobian: [fx, fy] only (the fixed-point steps need no more). Same arithmetic. */
-function sampleMotion(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Array, gx: number, gy: number, o: Float64Array): void {
-  const { cols, rows } = r;
-  const maxI = cols - 1;
-  const maxJ = rows - 1;
-  gx = gx < 0 ? 0 : gx > maxI ? maxI : gx;
-  gy = gy < 0 ? 0 : gy > maxJ ? maxJ : gy;
-  let ix = Math.floor(gx);
-  let iy = Math.floor(gy);
-  if (ix >= maxI) ix = maxI - 1;
-  if (iy >= maxJ) iy = maxJ - 1;
-  const sx = gx - ix;
-  const sy = gy - iy;
-  const k00 = iy * cols + ix;
-  const k01 = k00 + cols;
-  o[0] = fx[k00] * (1 - sx) * (1 - sy) + fx[k00 + 1] * sx * (1 - sy) + fx[k01] * (1 - sx) * sy + fx[k01 + 1] * sx * sy;
-  o[1] = fy[k00] * (1 - sx) * (1 - sy) + fy[k00 + 1] * sx * (1 - sy) + fy[k01] * (1 - sx) * sy + fy[k01 + 1] * sx * sy;
 }
 
 /**
@@ -321,7 +304,7 @@ function invert(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Arr
       const d0x = dx;
       const d0y = dy;
       for (let it = 0; it < iterations; it++) {
-        sampleMotion(r, fx, fy, i + dx * inv, j + dy * inv, o);
+        sampleForward(r, fx, fy, i + dx * inv, j + dy * inv, o, false);
         dx = -o[0];
         dy = -o[1];
       }
