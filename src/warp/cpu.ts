@@ -95,14 +95,24 @@ export function warpCpu(src: RgbaImage, field: DisplacementField): RgbaImage & {
           const yf = Math.floor(sy);
           const tx = sx - xf;
           const ty = sy - yf;
-          const xa = xf < 0 ? 0 : xf > w1 ? w1 : xf;
-          const xb = xf + 1 < 0 ? 0 : xf + 1 > w1 ? w1 : xf + 1;
-          const ya = (yf < 0 ? 0 : yf > h1 ? h1 : yf) * width;
-          const yb = (yf + 1 < 0 ? 0 : yf + 1 > h1 ? h1 : yf + 1) * width;
-          const p00 = s32[ya + xa];
-          const p10 = s32[ya + xb];
-          const p01 = s32[yb + xa];
-          const p11 = s32[yb + xb];
+          let p00: number, p10: number, p01: number, p11: number;
+          if (xf >= 0 && xf < w1 && yf >= 0 && yf < h1) {
+            // The 2×2 footprint lies inside the image (nearly every pixel): no clamping.
+            const k = yf * width + xf;
+            p00 = s32[k];
+            p10 = s32[k + 1];
+            p01 = s32[k + width];
+            p11 = s32[k + width + 1];
+          } else {
+            const xa = xf < 0 ? 0 : xf > w1 ? w1 : xf;
+            const xb = xf + 1 < 0 ? 0 : xf + 1 > w1 ? w1 : xf + 1;
+            const ya = (yf < 0 ? 0 : yf > h1 ? h1 : yf) * width;
+            const yb = (yf + 1 < 0 ? 0 : yf + 1 > h1 ? h1 : yf + 1) * width;
+            p00 = s32[ya + xa];
+            p10 = s32[ya + xb];
+            p01 = s32[yb + xa];
+            p11 = s32[yb + xb];
+          }
           const w00 = (1 - tx) * (1 - ty);
           const w10 = tx * (1 - ty);
           const w01 = (1 - tx) * ty;
