@@ -35,17 +35,37 @@ export function watchDevice(device: GPUDevice): void {
   if (lossState.has(device)) return;
   const state = { lost: null as DeviceLossInfo | null, listeners: new Set<(info: DeviceLossInfo) => void>() };
   lossState.set(device, state);
-  void device.lost.then((info) => {
-    state.lost = { reason: info.reason, message: info.message };
+  const markLost = (info: DeviceLossInfo) => {
+    if (state.lost) return;
+    state.lost = info;
     for (const fn of state.listeners) {
       try {
-        fn(state.lost);
+        fn(info);
       } catch {
-        // A listener's failure must not keep the others from learning of the loss.
+        // A listener's failure must not stop the others.
       }
     }
     state.listeners.clear();
-  });
+  };
+  void device.lost.then((info) => markLost({ reason: info.reason, message: info.message }));
+  // destroy() loses the device at once, but Chromium resolves device.lost only when the GPU process
+  // reports back, which in loaded headless runs took longer than a minute. Record a destroy() call
+  // synchronously so no call runs on a destroyed device while the promise is pending.
+  const destroy = device.destroy;
+  if (typeof destroy === 'function') {
+    try {
+      Object.defineProperty(device, 'destroy', {
+        configurable: true,
+        writable: true,
+        value: function (this: GPUDevice) {
+          markLost({ reason: 'destroyed', message: 'GPUDevice.destroy() was called' });
+          return destroy.call(device);
+        },
+      });
+    } catch {
+      // A frozen device object: rely on device.lost alone.
+    }
+  }
 }
 
 /** Loss info once the device is lost (including by device.destroy()), else null. */
