@@ -120,7 +120,8 @@ export function warpCpu(src: RgbaImage, field: DisplacementField): RgbaImage & {
           const c0 = (p00 & 255) * w00 + (p10 & 255) * w10 + (p01 & 255) * w01 + (p11 & 255) * w11 + 0.5;
           const c1 = ((p00 >>> 8) & 255) * w00 + ((p10 >>> 8) & 255) * w10 + ((p01 >>> 8) & 255) * w01 + ((p11 >>> 8) & 255) * w11 + 0.5;
           const c2 = ((p00 >>> 16) & 255) * w00 + ((p10 >>> 16) & 255) * w10 + ((p01 >>> 16) & 255) * w01 + ((p11 >>> 16) & 255) * w11 + 0.5;
-          const c3 = (p00 >>> 24) * w00 + (p10 >>> 24) * w10 + (p01 >>> 24) * w01 + (p11 >>> 24) * w11 + 0.5;
+          // Opaque footprint (photos, nearly always): alpha stays 255, as the blend below would give.
+          const c3 = (p00 & p10 & p01 & p11) >>> 24 === 255 ? 255 : (p00 >>> 24) * w00 + (p10 >>> 24) * w10 + (p01 >>> 24) * w01 + (p11 >>> 24) * w11 + 0.5;
           o32[orow + x] = (c0 | 0) | ((c1 | 0) << 8) | ((c2 | 0) << 16) | ((c3 | 0) << 24);
         }
       }

@@ -10,7 +10,8 @@ const face = scaleFace(f, 600 / w0, 225, 125, 960 - 225, 400 - 125);
 const W = 1920;
 const H = 1080;
 const data = new Uint8ClampedArray(W * H * 4);
-for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+// Noise colours, opaque like a photo.
+for (let i = 0; i < data.length; i++) data[i] = (i & 3) === 3 ? 255 : (i * 2654435761) >>> 24;
 const items = [{ face, edits: SHAPE_NAMES.map((shape) => ({ shape, strength: 1 })) }];
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const build: number[] = [];
