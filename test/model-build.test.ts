@@ -80,14 +80,14 @@ describe('face_landmarker.task build', () => {
 
     const presence = producer(g.outputs[1]);
     expect(code(presence)).toBe(BuiltinOp.MAXIMUM);
-    expect(presence.inputs!.map(name)).toEqual(['conv_faceflag', 'presence_mesh/conv2d_31']);
+    expect(presence.inputs!.map(name)).toEqual(['conv_faceflag', 'plain_mesh/conv2d_31']);
 
     const mean = producer(g.outputs[0]);
     expect(code(mean)).toBe(BuiltinOp.ADD);
     const [hostMul, plainMul] = mean.inputs!.map(producer);
     expect([code(hostMul), code(plainMul)]).toEqual([BuiltinOp.MUL, BuiltinOp.MUL]);
     expect(name(hostMul.inputs![0])).toBe('attention/landmarks');
-    expect(name(producer(plainMul.inputs![0]).inputs![0])).toBe('presence_mesh/conv2d_21');
+    expect(name(producer(plainMul.inputs![0]).inputs![0])).toBe('plain_mesh/conv2d_21');
     const weights = (op: { inputs?: number[] }) => {
       const t = g.tensors[op.inputs![1]];
       const bytes = model.buffers[t.buffer!].data!;
@@ -111,7 +111,7 @@ describe('face_landmarker.task build', () => {
       expect(op.inputs!.length).toBe(plain.operators[k].inputs!.length);
     });
     const plainWeights = plain.tensors.filter((t) => (t.buffer ?? 0) > 0).length;
-    expect(g.tensors.filter((t) => t.name?.startsWith('presence_mesh/')).filter((t) => (t.buffer ?? 0) > 0).length).toBe(plainWeights + 1); // + the PAD amounts
+    expect(g.tensors.filter((t) => t.name?.startsWith('plain_mesh/')).filter((t) => (t.buffer ?? 0) > 0).length).toBe(plainWeights + 1); // + the PAD amounts
   });
 
   it('both models carry M001 metadata with the right normalization', () => {

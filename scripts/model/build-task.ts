@@ -45,7 +45,7 @@ export const LANDMARKS_METADATA: ModelMetadataSpec = {
   license: 'Apache-2.0',
   input: { name: 'image', description: 'Input image to be detected.', mean: 0, std: 255, min: 0, max: 1 },
   outputs: [
-    { name: 'face_landmarks', description: '478 landmarks, x, y, z in 192-px input units: mean of the attention and plain meshes (irises: attention).' },
+    { name: 'face_landmarks', description: '478 landmarks, x, y, z in 192-px input units: mean of the attention and plain meshes (eyes, lips, chin, irises: attention).' },
     { name: 'presence', description: 'Presence score logit of the face: the larger of the attention and plain mesh face flags.' },
   ],
   minParserVersion: '1.0.0',

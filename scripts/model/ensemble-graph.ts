@@ -1,11 +1,12 @@
 // Two-model ensemble: embed the plain 2020 mesh model (face_landmark.tflite,
 // same 192×192 input) into the refined attention graph, then
-//   landmarks = mean of the two meshes (the 10 iris points: attention only)
+//   landmarks = mean of the two meshes, except the points in ATTENTION_ONLY
+//               and the irises, which keep the attention model's values
 //   presence  = the larger of the two face-flag logits.
 //
 // Why: the two networks were trained separately and their errors are partly
-// independent: the mean lands closer to Google's 2023 model than either alone
-// on every fixture face (e.g. the worst face, 3.16 % → 2.84 % of face width).
+// independent, so the mean lands closer to Google's 2023 model (the worst
+// fixture face: 3.16 % → 2.91 % of face width; see models/README.md).
 // And the attention model's presence head collapses on strongly turned faces
 // (a woman looking over her shoulder scores 0.2–0.3 after sigmoid) where the
 // plain mesh's head stays above 0.95; elsewhere the two agree.
@@ -19,7 +20,7 @@ import { BuiltinOp, opcodeOf, type Model, type OperatorCode } from './tflite-typ
 
 /** Output names of face_landmark.tflite, in order: 468×3 mesh, face-flag logit. */
 export const PLAIN_MESH_OUTPUTS = ['conv2d_21', 'conv2d_31'] as const;
-const PREFIX = 'presence_mesh/';
+const PREFIX = 'plain_mesh/';
 
 function sameCode(a: OperatorCode, b: OperatorCode): boolean {
   return opcodeOf(a) === opcodeOf(b) && a.customCode === b.customCode && (a.version ?? 1) === (b.version ?? 1);
@@ -66,10 +67,10 @@ export function addPlainMeshEnsemble(host: Model, plain: Model): Model {
   checkPlainMesh(plain);
   const [hg] = host.subgraphs;
   if (host.subgraphs.length !== 1 || hg.inputs.length !== 1 || hg.outputs.length !== 2) {
-    throw new Error('presence: host model must have one subgraph with one input and two outputs');
+    throw new Error('ensemble: host model must have one subgraph with one input and two outputs');
   }
   const hostInput = hg.tensors[hg.inputs[0]];
-  if (hostInput?.shape?.join() !== '1,192,192,3') throw new Error('presence: host input is not [1,192,192,3]');
+  if (hostInput?.shape?.join() !== '1,192,192,3') throw new Error('ensemble: host input is not [1,192,192,3]');
 
   const pg = plain.subgraphs[0];
   const operatorCodes = [...host.operatorCodes];

@@ -27,7 +27,7 @@ export interface PackedFile {
 
 export interface FaceMeshAssets {
   landmarks: Uint8Array;
-  /** The 468-point mesh without attention; its face flag is the second presence opinion. */
+  /** The 468-point mesh without attention, the ensemble's second network (scripts/model/ensemble-graph.ts). */
   plainMesh: Uint8Array;
   geometry: Uint8Array;
   detector: Uint8Array;
