@@ -42,7 +42,7 @@ export function watchDevice(device: GPUDevice): void {
       try {
         fn(info);
       } catch {
-        // A listener's failure must not stop the others.
+        // A listener's failure must not keep the others from learning of the loss.
       }
     }
     state.listeners.clear();
@@ -57,9 +57,9 @@ export function watchDevice(device: GPUDevice): void {
       Object.defineProperty(device, 'destroy', {
         configurable: true,
         writable: true,
-        value: function (this: GPUDevice) {
+        value: () => {
           markLost({ reason: 'destroyed', message: 'GPUDevice.destroy() was called' });
-          return destroy.call(device);
+          destroy.call(device);
         },
       });
     } catch {

@@ -69,15 +69,16 @@ describe('warpCpu', () => {
     const src = { width: fx.width, height: fx.height, data: pattern(fx.width, fx.height) };
     // Random alpha, and opaque (a photo: the fast path's alpha shortcut).
     const opaque = { ...src, data: src.data.map((v, i) => ((i & 3) === 3 ? 255 : v)) };
-    for (const img of [src, opaque]) {
+    const outputs = [src, opaque].map((img) => {
       const a = warpCpu(img, field).data;
       const b = warpCpuReference(img, field).data;
       let max = 0;
       for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
       expect(max).toBeLessThanOrEqual(1); // float32 vs float64 field interpolation only
       if (img === opaque) for (let i = 3; i < a.length; i += 4) if (a[i] !== 255) throw new Error(`alpha ${a[i]} at ${i}`);
-    }
-    const a = warpCpu(src, field).data;
+      return a;
+    });
+    const a = outputs[0];
     // Pixels outside the regions are untouched.
     const r = field.regions[0];
     for (const [x, y] of [
