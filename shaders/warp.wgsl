@@ -19,6 +19,7 @@ struct Region {
   offset: u32,    // index of node (0, 0) in `field`
   _pad0: u32,
   _pad1: u32,
+  px: vec4i,      // pixel rect (used by warp-cells.wgsl; the spans carry their own)
 }
 
 struct Span {
@@ -69,8 +70,9 @@ fn field_at(origin: vec2f, cell: f32, cols: u32, rows: u32, offset: u32, p: vec2
   let n = offset + u32(i.y) * cols + u32(i.x);
   let top = field[n];         // d00, d10
   let bottom = field[n + cols]; // d01, d11
-  return top.xy * ((1.0 - f.x) * (1.0 - f.y)) + top.zw * (f.x * (1.0 - f.y))
-       + bottom.xy * ((1.0 - f.x) * f.y) + bottom.zw * (f.x * f.y);
+  // Down the cell's two edges, then across: warp-cells.wgsl does the same steps (the first
+  // once per pixel row), so the two forms agree bit for bit.
+  return mix(mix(top.xy, bottom.xy, f.y), mix(top.zw, bottom.zw, f.y), f.x);
 }
 
 @fragment

@@ -1,6 +1,8 @@
+import warpCellsWgsl from '../../shaders/warp-cells.wgsl?raw';
 import warpWgsl from '../../shaders/warp.wgsl?raw';
 import { FaceReshapeError } from '../errors';
 import type { DisplacementField, FieldRegion } from '../field/types';
+import { buildSpans, buildTiles, pixelRect, SPAN_BYTES, TILE_BYTES, type Staging } from './culling';
 import { assertDeviceAlive, watchDevice } from './device';
 
 export interface GpuWarperOptions {
@@ -13,12 +15,20 @@ export interface GpuWarperOptions {
 // Literal values (TEXTURE_BINDING 4 | COPY_SRC 1 | COPY_DST 2 | RENDER_ATTACHMENT 16) so importing this module
 // outside a WebGPU environment (Node) does not touch the GPUTextureUsage global.
 export const WARP_OUTPUT_USAGE: GPUTextureUsageFlags = 4 | 1 | 2 | 16;
+/**
+ * STORAGE_BINDING (8): with it, an 'rgba8unorm' output takes the compute form of the warp
+ * (shaders/warp-cells.wgsl), several times cheaper per pixel where the GPU is emulated on the
+ * CPU; without it (or for other formats, which cannot be storage textures in core WebGPU) the
+ * render form (shaders/warp.wgsl) gives the same pixels.
+ */
+export const WARP_STORAGE_USAGE: GPUTextureUsageFlags = 8;
+/** The format the compute form writes (its `texture_storage_2d<rgba8unorm, write>`). */
+const STORAGE_FORMAT: GPUTextureFormat = 'rgba8unorm';
 
-/** Bytes per record; mirror `struct Region` and `struct Span` in shaders/warp.wgsl. */
-const REGION_BYTES = 32;
-const SPAN_BYTES = 32;
+/** Bytes per record; mirror `struct Region` in shaders/warp.wgsl and shaders/warp-cells.wgsl. */
+const REGION_BYTES = 48;
 const MIN_BUFFER_BYTES = 4096;
-/** Culling granularity: regions are cut into tiles of about this many pixels a side. */
+/** Culling granularity of the render form: regions are cut into tiles of about this many pixels a side. */
 const TILE_PX = 32;
 /** Output textures are kept for this many distinct sizes (two ping-pong slots each). */
 const MAX_CACHED_SIZES = 2;
@@ -40,37 +50,14 @@ function growSize(need: number): number {
 }
 
 /**
- * For pixels [p0, p1) along one axis of a region, the pixel range [start, end) of each of the
- * `tiles` tiles (`tile` cells each), using the shader's cell choice for the pixel centre:
- * min(floor(clamp((x + 0.5 - origin) / cell, 0, n - 1)), n - 2). Empty tiles get start == end.
- */
-function tileRanges(p0: number, p1: number, origin: number, cell: number, nodes: number, tile: number, tiles: number): Int32Array {
-  const ranges = new Int32Array(tiles * 2);
-  for (let t = 0; t < tiles; t++) {
-    ranges[2 * t] = p1;
-    ranges[2 * t + 1] = p1;
-  }
-  const max = nodes - 1;
-  let prev = -1;
-  for (let x = p0; x < p1; x++) {
-    const g = Math.min(Math.max((x + 0.5 - origin) / cell, 0), max);
-    const t = Math.floor(Math.min(Math.floor(g), max - 1) / tile);
-    if (t !== prev) {
-      ranges[2 * t] = x;
-      if (prev >= 0) ranges[2 * prev + 1] = x;
-      prev = t;
-    }
-  }
-  return ranges;
-}
-
-/**
  * The GPU warp. Applies a backward DisplacementField to a source texture.
  *
  * Cost grows with face area, not image area: the whole source is copied into the output with
- * copyTextureToTexture, then one render pass draws one quad per field region (instanced, a
- * single draw call) covering exactly that region's pixel rect; each covered pixel interpolates
- * the field and samples the source once (shaders/warp.wgsl).
+ * copyTextureToTexture, then only the parts of the field's regions where the field is not zero
+ * are redrawn, each pixel sampling the source exactly once. Two forms give the same pixels:
+ * a compute pass over 8×8-cell tiles (shaders/warp-cells.wgsl), used for 'rgba8unorm' outputs
+ * with STORAGE_BINDING (every output the warper allocates itself), and a render pass of
+ * instanced quads (shaders/warp.wgsl) for any other output.
  *
  * Ownership: the warper owns its pipelines, sampler, buffers and the output textures it
  * allocates. An output returned by warp() without a `target` stays valid until the warp call
@@ -85,20 +72,29 @@ export class GpuWarper {
   private readonly bindGroupLayout: GPUBindGroupLayout;
   private readonly pipelineLayout: GPUPipelineLayout;
   private readonly pipelines = new Map<GPUTextureFormat, GPURenderPipeline>();
+  private readonly cellsModule: GPUShaderModule;
+  private readonly cellsBindGroupLayout: GPUBindGroupLayout;
+  private readonly cellsPipeline: GPUComputePipeline;
   private readonly sampler: GPUSampler;
   private fieldBuffer: GPUBuffer;
   private regionBuffer: GPUBuffer;
   private spanBuffer: GPUBuffer;
+  private tileBuffer: GPUBuffer;
   /** Bumped whenever a buffer is replaced, so cached bind groups know they are stale. */
   private bufferGeneration = 0;
   private readonly bindGroups = new WeakMap<GPUTexture, { generation: number; group: GPUBindGroup }>();
-  /** Render views of output textures, made once per texture (the video path warps every frame). */
-  private readonly outputViews = new WeakMap<GPUTexture, GPUTextureView>();
+  /** Compute-form bind groups, per source and then per output. */
+  private readonly cellsBindGroups = new WeakMap<GPUTexture, WeakMap<GPUTexture, { generation: number; group: GPUBindGroup }>>();
+  /** Views of textures (sources, render and storage outputs), made once per texture (the video path warps every frame). */
+  private readonly views = new WeakMap<GPUTexture, GPUTextureView>();
   private regionStaging = new ArrayBuffer(MIN_BUFFER_BYTES);
-  private spanStaging = new ArrayBuffer(MIN_BUFFER_BYTES);
+  private readonly spanStaging: Staging = { buffer: new ArrayBuffer(MIN_BUFFER_BYTES) };
+  private readonly tileStaging: Staging = { buffer: new ArrayBuffer(MIN_BUFFER_BYTES) };
   private fieldStaging = new Float32Array(MIN_BUFFER_BYTES / 4);
   private readonly outputs = new Map<string, OutputSlots>();
   private destroyed = false;
+  /** Which form the last warp() drew with ('cells': compute, 'spans': render, 'copy': nothing to warp). For tests and the bench. */
+  lastPass: 'cells' | 'spans' | 'copy' | null = null;
 
   constructor(device: GPUDevice, options: GpuWarperOptions = {}) {
     this.device = device;
@@ -119,6 +115,23 @@ export class GpuWarper {
     });
     this.pipelineLayout = device.createPipelineLayout({ label: `${this.label} pipeline layout`, bindGroupLayouts: [this.bindGroupLayout] });
     this.pipelineFor(this.format);
+    this.cellsModule = device.createShaderModule({ label: `${this.label} cells shader`, code: warpCellsWgsl });
+    this.cellsBindGroupLayout = device.createBindGroupLayout({
+      label: `${this.label} cells bind group layout`,
+      entries: [
+        { binding: 0, visibility: GPUShaderStage.COMPUTE, texture: { sampleType: 'float' } },
+        { binding: 1, visibility: GPUShaderStage.COMPUTE, sampler: { type: 'filtering' } },
+        { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+        { binding: 3, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+        { binding: 4, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+        { binding: 5, visibility: GPUShaderStage.COMPUTE, storageTexture: { access: 'write-only', format: STORAGE_FORMAT } },
+      ],
+    });
+    this.cellsPipeline = device.createComputePipeline({
+      label: `${this.label} cells pipeline`,
+      layout: device.createPipelineLayout({ label: `${this.label} cells pipeline layout`, bindGroupLayouts: [this.cellsBindGroupLayout] }),
+      compute: { module: this.cellsModule, entryPoint: 'main' },
+    });
     this.sampler = device.createSampler({
       label: `${this.label} bilinear clamp sampler`,
       magFilter: 'linear',
@@ -130,6 +143,7 @@ export class GpuWarper {
     this.fieldBuffer = this.createBuffer('field', MIN_BUFFER_BYTES);
     this.regionBuffer = this.createBuffer('regions', MIN_BUFFER_BYTES);
     this.spanBuffer = this.createBuffer('spans', MIN_BUFFER_BYTES);
+    this.tileBuffer = this.createBuffer('tiles', MIN_BUFFER_BYTES);
   }
 
   /**
@@ -161,34 +175,49 @@ export class GpuWarper {
     const regions = field.regions.filter(
       (r) => r.cols >= 2 && r.rows >= 2 && r.px1 > r.px0 && r.py1 > r.py0 && r.px0 < width && r.py0 < height && r.px1 > 0 && r.py1 > 0,
     );
-    const spans = this.buildSpans(field, regions, canCopy, width, height);
-
     const encoder = this.device.createCommandEncoder({ label: `${this.label} encoder` });
     if (canCopy) {
       encoder.copyTextureToTexture({ texture: src }, { texture: out }, { width, height });
     }
-    if (spans > 0) {
-      this.uploadRegions(regions);
-      this.uploadField(field.data);
-      this.spanBuffer = this.upload(this.spanBuffer, 'spans', this.spanStaging, spans * SPAN_BYTES);
-      const pass = encoder.beginRenderPass({
-        label: `${this.label} pass`,
-        colorAttachments: [{ view: this.outputView(out), loadOp: 'load', storeOp: 'store' }],
-      });
-      pass.setPipeline(this.pipelineFor(out.format));
-      pass.setBindGroup(0, this.bindGroupFor(src));
-      pass.draw(4, spans);
-      pass.end();
+    if (canCopy && out.format === STORAGE_FORMAT && (out.usage & WARP_STORAGE_USAGE) !== 0) {
+      const { count, groups } = buildTiles(field, regions, width, height, this.tileStaging);
+      this.lastPass = count > 0 ? 'cells' : 'copy';
+      if (count > 0) {
+        this.uploadRegions(regions, width, height);
+        this.uploadField(field.data);
+        this.tileBuffer = this.upload(this.tileBuffer, 'tiles', this.tileStaging.buffer, groups[0] * groups[1] * TILE_BYTES);
+        const pass = encoder.beginComputePass({ label: `${this.label} cells pass` });
+        pass.setPipeline(this.cellsPipeline);
+        pass.setBindGroup(0, this.cellsBindGroupFor(src, out));
+        pass.dispatchWorkgroups(groups[0], groups[1]);
+        pass.end();
+      }
+    } else {
+      const spans = buildSpans(field, regions, !canCopy, width, height, TILE_PX, this.spanStaging);
+      this.lastPass = spans > 0 ? 'spans' : 'copy';
+      if (spans > 0) {
+        this.uploadRegions(regions, width, height);
+        this.uploadField(field.data);
+        this.spanBuffer = this.upload(this.spanBuffer, 'spans', this.spanStaging.buffer, spans * SPAN_BYTES);
+        const pass = encoder.beginRenderPass({
+          label: `${this.label} pass`,
+          colorAttachments: [{ view: this.viewOf(out), loadOp: 'load', storeOp: 'store' }],
+        });
+        pass.setPipeline(this.pipelineFor(out.format));
+        pass.setBindGroup(0, this.bindGroupFor(src));
+        pass.draw(4, spans);
+        pass.end();
+      }
     }
     this.device.queue.submit([encoder.finish()]);
     return out;
   }
 
-  private outputView(out: GPUTexture): GPUTextureView {
-    let view = this.outputViews.get(out);
+  private viewOf(texture: GPUTexture): GPUTextureView {
+    let view = this.views.get(texture);
     if (!view) {
-      view = out.createView({ label: `${this.label} output view` });
-      this.outputViews.set(out, view);
+      view = texture.createView({ label: `${this.label} view of ${texture.label || 'a texture'}` });
+      this.views.set(texture, view);
     }
     return view;
   }
@@ -200,6 +229,7 @@ export class GpuWarper {
     this.fieldBuffer.destroy();
     this.regionBuffer.destroy();
     this.spanBuffer.destroy();
+    this.tileBuffer.destroy();
     for (const slots of this.outputs.values()) for (const t of slots.textures) t?.destroy();
     this.outputs.clear();
     this.pipelines.clear();
@@ -256,11 +286,12 @@ export class GpuWarper {
   }
 
   /** One Region record per field region, plus a final "no field" record used by the texel-copy span. */
-  private uploadRegions(regions: FieldRegion[]): void {
+  private uploadRegions(regions: FieldRegion[], width: number, height: number): void {
     const bytes = (regions.length + 1) * REGION_BYTES;
     if (bytes > this.regionStaging.byteLength) this.regionStaging = new ArrayBuffer(growSize(bytes));
     const f = new Float32Array(this.regionStaging);
     const u = new Uint32Array(this.regionStaging);
+    const i = new Int32Array(this.regionStaging);
     for (let k = 0; k <= regions.length; k++) {
       const o = k * (REGION_BYTES / 4);
       const r = regions[k];
@@ -272,80 +303,9 @@ export class GpuWarper {
       u[o + 5] = r ? r.offset : 0;
       u[o + 6] = 0;
       u[o + 7] = 0;
+      i.set(r ? pixelRect(r, width, height) : [0, 0, 0, 0], o + 8);
     }
     this.regionBuffer = this.upload(this.regionBuffer, 'regions', this.regionStaging, bytes);
-  }
-
-  /**
-   * Fills spanStaging with the pixel rects to draw and returns their count. Each region's pixel
-   * rect is cut into tiles of about TILE_PX pixels (whole cells); a tile whose nodes are all
-   * exactly zero has d == 0 at every pixel, where the copied source is already the answer, so
-   * it is dropped. Neighbouring kept tiles of a row merge into one span. Without the full
-   * copy, a first span covering the whole image copies texels (region index = regions.length).
-   */
-  private buildSpans(field: DisplacementField, regions: FieldRegion[], canCopy: boolean, width: number, height: number): number {
-    let count = 0;
-    const push = (x0: number, y0: number, x1: number, y1: number, region: number) => {
-      const need = (count + 1) * SPAN_BYTES;
-      if (need > this.spanStaging.byteLength) {
-        const grown = new ArrayBuffer(growSize(need));
-        new Uint8Array(grown).set(new Uint8Array(this.spanStaging));
-        this.spanStaging = grown;
-      }
-      const f = new Float32Array(this.spanStaging, count * SPAN_BYTES, 4);
-      f[0] = x0;
-      f[1] = y0;
-      f[2] = x1;
-      f[3] = y1;
-      new Uint32Array(this.spanStaging, count * SPAN_BYTES + 16, 4).set([region, 0, 0, 0]);
-      count++;
-    };
-    if (!canCopy) push(0, 0, width, height, regions.length);
-
-    const d = field.data;
-    regions.forEach((r, index) => {
-      const px0 = Math.max(0, Math.floor(r.px0));
-      const py0 = Math.max(0, Math.floor(r.py0));
-      const px1 = Math.min(width, Math.ceil(r.px1));
-      const py1 = Math.min(height, Math.ceil(r.py1));
-      if (px1 <= px0 || py1 <= py0) return;
-      const tile = Math.max(1, Math.round(TILE_PX / r.cell));
-      const tilesX = Math.ceil((r.cols - 1) / tile);
-      const tilesY = Math.ceil((r.rows - 1) / tile);
-      // Pixel range of each tile column / row, from the cell each pixel centre falls in (as the shader computes it).
-      const xs = tileRanges(px0, px1, r.x0, r.cell, r.cols, tile, tilesX);
-      const ys = tileRanges(py0, py1, r.y0, r.cell, r.rows, tile, tilesY);
-      for (let ty = 0; ty < tilesY; ty++) {
-        if (ys[2 * ty + 1] <= ys[2 * ty]) continue;
-        const j0 = ty * tile;
-        const j1 = Math.min(j0 + tile, r.rows - 1);
-        let runStart = -1;
-        for (let tx = 0; tx <= tilesX; tx++) {
-          let live = false;
-          if (tx < tilesX && xs[2 * tx + 1] > xs[2 * tx]) {
-            const i0 = tx * tile;
-            const i1 = Math.min(i0 + tile, r.cols - 1);
-            for (let j = j0; j <= j1 && !live; j++) {
-              const base = (r.offset + j * r.cols) * 2;
-              for (let k = base + i0 * 2, end = base + i1 * 2 + 1; k <= end; k++) {
-                if (d[k] !== 0) {
-                  live = true;
-                  break;
-                }
-              }
-            }
-          } else if (tx < tilesX) {
-            continue; // a tile with no pixels neither starts nor ends a run
-          }
-          if (live && runStart < 0) runStart = tx;
-          if (!live && runStart >= 0) {
-            push(xs[2 * runStart], ys[2 * ty], xs[2 * (tx - 1) + 1], ys[2 * ty + 1], index);
-            runStart = -1;
-          }
-        }
-      }
-    });
-    return count;
   }
 
   private bindGroupFor(src: GPUTexture): GPUBindGroup {
@@ -355,7 +315,7 @@ export class GpuWarper {
       label: `${this.label} bind group`,
       layout: this.bindGroupLayout,
       entries: [
-        { binding: 0, resource: src.createView({ label: `${this.label} source view` }) },
+        { binding: 0, resource: this.viewOf(src) },
         { binding: 1, resource: this.sampler },
         { binding: 2, resource: { buffer: this.fieldBuffer } },
         { binding: 3, resource: { buffer: this.regionBuffer } },
@@ -363,6 +323,27 @@ export class GpuWarper {
       ],
     });
     this.bindGroups.set(src, { generation: this.bufferGeneration, group });
+    return group;
+  }
+
+  private cellsBindGroupFor(src: GPUTexture, out: GPUTexture): GPUBindGroup {
+    let perOut = this.cellsBindGroups.get(src);
+    if (!perOut) this.cellsBindGroups.set(src, (perOut = new WeakMap()));
+    const cached = perOut.get(out);
+    if (cached && cached.generation === this.bufferGeneration) return cached.group;
+    const group = this.device.createBindGroup({
+      label: `${this.label} cells bind group`,
+      layout: this.cellsBindGroupLayout,
+      entries: [
+        { binding: 0, resource: this.viewOf(src) },
+        { binding: 1, resource: this.sampler },
+        { binding: 2, resource: { buffer: this.fieldBuffer } },
+        { binding: 3, resource: { buffer: this.regionBuffer } },
+        { binding: 4, resource: { buffer: this.tileBuffer } },
+        { binding: 5, resource: this.viewOf(out) },
+      ],
+    });
+    perOut.set(out, { generation: this.bufferGeneration, group });
     return group;
   }
 
@@ -390,7 +371,7 @@ export class GpuWarper {
         label: `${this.label} output ${key} #${i}`,
         size: { width: src.width, height: src.height },
         format: this.format,
-        usage: WARP_OUTPUT_USAGE,
+        usage: WARP_OUTPUT_USAGE | (this.format === STORAGE_FORMAT ? WARP_STORAGE_USAGE : 0),
       });
       slots.textures[i] = tex;
     }

@@ -336,6 +336,51 @@ describe('GPU warp (SwiftShader)', () => {
     });
   }
 
+  it('the compute form (own outputs) and the render form (a target without STORAGE_BINDING) give identical pixels', async () => {
+    const r = await page().page.evaluate(async () => {
+      const gw = (window as any).gw;
+      const s = await gw.setup();
+      const bmp = await gw.loadImage('/test-fixtures/astronaut.png');
+      const W = bmp.width;
+      const H = bmp.height;
+      const src = s.uploader.upload(bmp);
+      const target: GPUTexture = s.device.createTexture({
+        label: 'test render-form target',
+        size: [W, H],
+        format: 'rgba8unorm',
+        usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+      });
+      // Integer and fractional cells (pixel-to-cell ownership at every boundary), a region
+      // clipped by the image, and two regions.
+      const fields = [
+        gw.swirl(W, H, [[Math.round(W * 0.2), Math.round(H * 0.15), Math.round(W * 0.8), Math.round(H * 0.85)]], 8, 14),
+        gw.swirl(W, H, [[20, 30, 220, 250]], 5.5, 9),
+        gw.swirl(W, H, [[0, 0, 160, 140]], 2, 6),
+        gw.swirl(W, H, [[30, 40, 230, 260], [260, 300, W - 10, H - 20]], 7.25, 10),
+      ];
+      const out: Array<{ forms: string[]; max: number; changed: number }> = [];
+      for (const field of fields) {
+        const a = await s.reader.readImageData(s.warper.warp(src, field));
+        const formA = s.warper.lastPass;
+        const b = await s.reader.readImageData(s.warper.warp(src, field, target));
+        const formB = s.warper.lastPass;
+        const source = await s.reader.readImageData(src);
+        let changed = 0;
+        for (let i = 0; i < a.data.length; i += 4) if (a.data[i] !== source.data[i]) changed++;
+        out.push({ forms: [formA, formB], max: gw.diff(a.data, b.data).max, changed });
+      }
+      target.destroy();
+      src.destroy();
+      bmp.close();
+      return out;
+    });
+    for (const f of r) {
+      expect(f.forms).toEqual(['cells', 'spans']);
+      expect(f.changed).toBeGreaterThan(500);
+      expect(f.max).toBe(0);
+    }
+  });
+
   it('toImageBitmap gives the texture pixels (ImageData path; the canvas path is opt-in and not run on SwiftShader)', async () => {
     const r = await run(async () => {
       const gw = (window as any).gw;

@@ -1,0 +1,106 @@
+// Backward warp, compute form: output pixel p = (x + 0.5, y + 0.5) takes the source at p + d(p).
+//
+// Same result as warp.wgsl (the render form, kept for outputs that cannot be storage textures),
+// at a fraction of its cost where the rasteriser runs on the CPU: there, warp.wgsl's two storage
+// loads per pixel cost more than the texture sample itself. Here one invocation owns one field
+// cell: it reads the cell's four nodes once and walks the cell's pixels (cell² of them, 64 for
+// the usual 8-px cell), so the field costs four loads per cell instead of two per pixel.
+//
+// A workgroup is one tile of 8×8 cells taken from `tiles`: the CPU lists only the tiles whose
+// nodes are not all exactly zero; everything else in the output was already copied from the
+// source with copyTextureToTexture. Cells whose four nodes are zero return at once for the same
+// reason. Pixel (x, y) belongs to the cell the render form would interpolate it in (cell_of), so
+// the two forms do the same arithmetic on every pixel: the bilinear weights of sampleRegion()
+// in src/field/types.ts, then exactly one fetch of the image: a bilinear textureSampleLevel
+// where d != 0, else a textureLoad of its own texel (bit-exact).
+
+struct Region {
+  origin: vec2f,  // (x0, y0): position of node (0, 0), in pixels
+  cell: f32,      // node spacing, in pixels
+  cols: u32,
+  rows: u32,
+  offset: u32,    // index of node (0, 0) in `field`
+  _pad0: u32,
+  _pad1: u32,
+  px: vec4i,      // (px0, py0, px1, py1): the pixel rect it covers, clipped to the image
+}
+
+struct Tile {
+  region: u32,    // NO_TILE pads the list up to the dispatch size
+  i0: u32,        // first cell of the tile (cells i0 .. i0 + 7, j0 .. j0 + 7)
+  j0: u32,
+  _pad: u32,
+}
+
+const NO_TILE: u32 = 0xffffffffu;
+const TILE_CELLS: u32 = 8u;
+
+@group(0) @binding(0) var src: texture_2d<f32>;
+@group(0) @binding(1) var src_sampler: sampler;
+// Node n holds (d[n], d[n + 1]): one load gives a node and its right neighbour.
+@group(0) @binding(2) var<storage, read> field: array<vec4f>;
+@group(0) @binding(3) var<storage, read> regions: array<Region>;
+@group(0) @binding(4) var<storage, read> tiles: array<Tile>;
+@group(0) @binding(5) var dst: texture_storage_2d<rgba8unorm, write>;
+
+// The cell the render form interpolates pixel coordinate x in (see field_at in warp.wgsl).
+fn cell_of(x: i32, origin: f32, cell: f32, nodes: u32) -> u32 {
+  let g = clamp((f32(x) + 0.5 - origin) / cell, 0.0, f32(nodes - 1u));
+  return min(u32(floor(g)), nodes - 2u);
+}
+
+// First pixel coordinate in [p0, p1] whose cell is >= c (p1 when there is none). cell_of is
+// monotone, so the estimate only needs nudging over rounding at the boundary.
+fn cell_start(c: u32, origin: f32, cell: f32, nodes: u32, p0: i32, p1: i32) -> i32 {
+  var x = clamp(i32(ceil(origin + f32(c) * cell - 0.5)), p0, p1);
+  for (var k = 0; k < 4 && x > p0 && cell_of(x - 1, origin, cell, nodes) >= c; k++) {
+    x -= 1;
+  }
+  for (var k = 0; k < 4 && x < p1 && cell_of(x, origin, cell, nodes) < c; k++) {
+    x += 1;
+  }
+  return x;
+}
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let tile = tiles[wg.y * groups.x + wg.x];
+  if (tile.region == NO_TILE) {
+    return;
+  }
+  let r = regions[tile.region];
+  let ci = tile.i0 + lid.x;
+  let cj = tile.j0 + lid.y;
+  if (ci + 1u >= r.cols || cj + 1u >= r.rows) {
+    return;
+  }
+  let n = r.offset + cj * r.cols + ci;
+  let top = field[n];           // d00, d10
+  let bottom = field[n + r.cols]; // d01, d11
+  if (all(top == vec4f(0.0)) && all(bottom == vec4f(0.0))) {
+    return;
+  }
+  let px = r.px;
+  let xa = cell_start(ci, r.origin.x, r.cell, r.cols, px.x, px.z);
+  let xb = cell_start(ci + 1u, r.origin.x, r.cell, r.cols, px.x, px.z);
+  let ya = cell_start(cj, r.origin.y, r.cell, r.rows, px.y, px.w);
+  let yb = cell_start(cj + 1u, r.origin.y, r.cell, r.rows, px.y, px.w);
+  let max_i = vec2f(f32(r.cols - 1u), f32(r.rows - 1u));
+  let i = vec2f(f32(ci), f32(cj));
+  let inv_size = 1.0 / vec2f(textureDimensions(src));
+  for (var y = ya; y < yb; y++) {
+    let py = f32(y) + 0.5;
+    let fy = clamp((py - r.origin.y) / r.cell, 0.0, max_i.y) - i.y;
+    // The field along this pixel row at the cell's left and right edges (see field_at in warp.wgsl).
+    let left = mix(top.xy, bottom.xy, fy);
+    let right = mix(top.zw, bottom.zw, fy);
+    for (var x = xa; x < xb; x++) {
+      let p = vec2f(f32(x) + 0.5, py);
+      let fx = clamp((p.x - r.origin.x) / r.cell, 0.0, max_i.x) - i.x;
+      let d = mix(left, right, fx);
+      // Where d is exactly 0 this samples the texel's own centre with weight 1: its exact value
+      // (the render form uses textureLoad there; the forms agree bit for bit, see the tests).
+      textureStore(dst, vec2i(x, y), textureSampleLevel(src, src_sampler, (p + d) * inv_size, 0.0));
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import type { DisplacementField, FieldRegion } from '../field/types';
+
+/**
+ * Which parts of a field's regions the GPU warp must draw. A part whose field nodes are all
+ * exactly zero has d == 0 at every pixel, where the copied source is already the answer, so it
+ * is dropped. Both lists are written as 32-byte records into a growable staging buffer.
+ */
+export interface Staging {
+  buffer: ArrayBuffer;
+}
+
+/** Bytes per record; mirror `struct Span` in shaders/warp.wgsl and `struct Tile` in shaders/warp-cells.wgsl. */
+export const SPAN_BYTES = 32;
+export const TILE_BYTES = 16;
+/** Cells per tile side in warp-cells.wgsl (its workgroup is one tile, one invocation per cell). */
+export const TILE_CELLS = 8;
+/** Tile record that pads the list up to the dispatch size (`NO_TILE` in warp-cells.wgsl). */
+const NO_TILE = 0xffffffff;
+/** Most workgroups per dispatch dimension (WebGPU's default maxComputeWorkgroupsPerDimension). */
+const MAX_GROUPS = 65535;
+
+function grow(staging: Staging, need: number): void {
+  if (need <= staging.buffer.byteLength) return;
+  let size = Math.max(4096, staging.buffer.byteLength);
+  while (size < need) size *= 2;
+  const grown = new ArrayBuffer(size);
+  new Uint8Array(grown).set(new Uint8Array(staging.buffer));
+  staging.buffer = grown;
+}
+
+/** The region's pixel rect, rounded out to whole pixels and clipped to the image. */
+export function pixelRect(r: FieldRegion, width: number, height: number): [number, number, number, number] {
+  return [Math.max(0, Math.floor(r.px0)), Math.max(0, Math.floor(r.py0)), Math.min(width, Math.ceil(r.px1)), Math.min(height, Math.ceil(r.py1))];
+}
+
+/**
+ * For pixels [p0, p1) along one axis of a region, the pixel range [start, end) of each of the
+ * `tiles` tiles (`tile` cells each), using the shaders' cell choice for the pixel centre:
+ * min(floor(clamp((x + 0.5 - origin) / cell, 0, n - 1)), n - 2). Empty tiles get start == end.
+ */
+function tileRanges(p0: number, p1: number, origin: number, cell: number, nodes: number, tile: number, tiles: number): Int32Array {
+  const ranges = new Int32Array(tiles * 2);
+  for (let t = 0; t < tiles; t++) {
+    ranges[2 * t] = p1;
+    ranges[2 * t + 1] = p1;
+  }
+  const max = nodes - 1;
+  let prev = -1;
+  for (let x = p0; x < p1; x++) {
+    const g = Math.min(Math.max((x + 0.5 - origin) / cell, 0), max);
+    const t = Math.floor(Math.min(Math.floor(g), max - 1) / tile);
+    if (t !== prev) {
+      ranges[2 * t] = x;
+      if (prev >= 0) ranges[2 * prev + 1] = x;
+      prev = t;
+    }
+  }
+  return ranges;
+}
+
+/** Visits every tile of `tile` cells that has pixels in the image and a non-zero node: (tx, ty, x-range, y-range). */
+function forLiveTiles(
+  field: DisplacementField,
+  r: FieldRegion,
+  tile: number,
+  width: number,
+  height: number,
+  visit: (tx: number, ty: number, live: boolean, xs: Int32Array, ys: Int32Array) => void,
+): void {
+  const [px0, py0, px1, py1] = pixelRect(r, width, height);
+  if (px1 <= px0 || py1 <= py0) return;
+  const tilesX = Math.ceil((r.cols - 1) / tile);
+  const tilesY = Math.ceil((r.rows - 1) / tile);
+  const xs = tileRanges(px0, px1, r.x0, r.cell, r.cols, tile, tilesX);
+  const ys = tileRanges(py0, py1, r.y0, r.cell, r.rows, tile, tilesY);
+  const d = field.data;
+  for (let ty = 0; ty < tilesY; ty++) {
+    if (ys[2 * ty + 1] <= ys[2 * ty]) continue;
+    const j0 = ty * tile;
+    const j1 = Math.min(j0 + tile, r.rows - 1);
+    for (let tx = 0; tx < tilesX; tx++) {
+      if (xs[2 * tx + 1] <= xs[2 * tx]) continue; // no pixels: neither drawn nor a break in a run
+      const i0 = tx * tile;
+      const i1 = Math.min(i0 + tile, r.cols - 1);
+      let live = false;
+      for (let j = j0; j <= j1 && !live; j++) {
+        const base = (r.offset + j * r.cols) * 2;
+        for (let k = base + i0 * 2, end = base + i1 * 2 + 1; k <= end; k++) {
+          if (d[k] !== 0) {
+            live = true;
+            break;
+          }
+        }
+      }
+      visit(tx, ty, live, xs, ys);
+    }
+  }
+}
+
+/**
+ * Spans for the render form (warp.wgsl): each region's pixel rect cut into tiles of about
+ * `tilePx` pixels (whole cells); live tiles next to each other in a row merge into one span.
+ * With `fullCopy`, a first span covers the whole image and copies texels (region index =
+ * regions.length), for outputs the source cannot be copied into. Returns the span count.
+ */
+export function buildSpans(field: DisplacementField, regions: readonly FieldRegion[], fullCopy: boolean, width: number, height: number, tilePx: number, out: Staging): number {
+  let count = 0;
+  const push = (x0: number, y0: number, x1: number, y1: number, region: number) => {
+    grow(out, (count + 1) * SPAN_BYTES);
+    const f = new Float32Array(out.buffer, count * SPAN_BYTES, 4);
+    f[0] = x0;
+    f[1] = y0;
+    f[2] = x1;
+    f[3] = y1;
+    new Uint32Array(out.buffer, count * SPAN_BYTES + 16, 4).set([region, 0, 0, 0]);
+    count++;
+  };
+  if (fullCopy) push(0, 0, width, height, regions.length);
+  regions.forEach((r, index) => {
+    const tile = Math.max(1, Math.round(tilePx / r.cell));
+    let run: { tx: number; ty: number; x0: number; x1: number; y0: number; y1: number } | null = null;
+    const flush = () => {
+      if (run) push(run.x0, run.y0, run.x1, run.y1, index);
+      run = null;
+    };
+    forLiveTiles(field, r, tile, width, height, (tx, ty, live, xs, ys) => {
+      if (run && (!live || run.ty !== ty || run.tx !== tx - 1)) flush();
+      if (!live) return;
+      if (run) {
+        run.tx = tx;
+        run.x1 = xs[2 * tx + 1];
+      } else {
+        run = { tx, ty, x0: xs[2 * tx], x1: xs[2 * tx + 1], y0: ys[2 * ty], y1: ys[2 * ty + 1] };
+      }
+    });
+    flush();
+  });
+  return count;
+}
+
+/**
+ * Tiles for the compute form (warp-cells.wgsl): one record (region, first cell i0, j0) per live
+ * tile of TILE_CELLS × TILE_CELLS cells, padded with NO_TILE records up to the returned dispatch
+ * size [x, y] (x · y ≥ count, x ≤ 65535).
+ */
+export function buildTiles(field: DisplacementField, regions: readonly FieldRegion[], width: number, height: number, out: Staging): { count: number; groups: [number, number] } {
+  let count = 0;
+  const push = (region: number, i0: number, j0: number) => {
+    grow(out, (count + 1) * TILE_BYTES);
+    new Uint32Array(out.buffer, count * TILE_BYTES, 4).set([region, i0, j0, 0]);
+    count++;
+  };
+  regions.forEach((r, index) => {
+    forLiveTiles(field, r, TILE_CELLS, width, height, (tx, ty, live) => {
+      if (live) push(index, tx * TILE_CELLS, ty * TILE_CELLS);
+    });
+  });
+  if (count === 0) return { count, groups: [0, 0] };
+  const gx = Math.min(count, MAX_GROUPS);
+  const gy = Math.ceil(count / gx);
+  for (let k = count; k < gx * gy; k++) {
+    grow(out, (k + 1) * TILE_BYTES);
+    new Uint32Array(out.buffer, k * TILE_BYTES, 4).set([NO_TILE, 0, 0, 0]);
+  }
+  return { count, groups: [gx, gy] };
+}
