@@ -10,6 +10,10 @@ export interface BenchFigures {
   runs: number;
   gpu_copy_1080p_ms: number;
   gpu_warp_1080p_ms: number;
+  /** The GPU part of gpu_warp_1080p_ms alone: upload and warp of an already built field. */
+  gpu_warp_pass_1080p_ms: number;
+  /** Which form of the warp ran ('cells': compute, 'spans': render; see src/warp/gpu.ts). */
+  gpu_warp_form: string;
   cpu_warp_1080p_ms: number;
   field_build_ms: number;
   detect_ms: number;
@@ -62,7 +66,7 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
   const regionPx = field0.regions.reduce((s: number, r: any) => s + (r.px1 - r.px0) * (r.py1 - r.py0), 0);
   const reshaper = await w.lib.FaceReshaper.create({ backend: 'webgpu', tiling: 'off' });
 
-  const t = { copy: [] as number[], warp: [] as number[], cpu: [] as number[], field: [] as number[], detect: [] as number[], e2e: [] as number[] };
+  const t = { copy: [] as number[], warp: [] as number[], pass: [] as number[], cpu: [] as number[], field: [] as number[], detect: [] as number[], e2e: [] as number[] };
   const time = async (fn: () => unknown | Promise<unknown>) => {
     const t0 = performance.now();
     await fn();
@@ -78,6 +82,10 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
       warper.warp(srcTex, field);
       await device.queue.onSubmittedWorkDone();
     });
+    const pass = await time(async () => {
+      warper.warp(srcTex, field0);
+      await device.queue.onSubmittedWorkDone();
+    });
     const field = await time(() => I.buildField(1920, 1080, [{ face, edits }]));
     const cpu = await time(() => I.warpCpu(pixels, field0));
     const det = await time(() => detector.detect(photo));
@@ -85,6 +93,7 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     if (i < 0) continue; // warm-up
     t.copy.push(copy);
     t.warp.push(warp);
+    t.pass.push(pass);
     t.field.push(field);
     t.cpu.push(cpu);
     t.detect.push(det);
@@ -99,6 +108,8 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     runs,
     gpu_copy_1080p_ms: median(t.copy),
     gpu_warp_1080p_ms: median(t.warp),
+    gpu_warp_pass_1080p_ms: median(t.pass),
+    gpu_warp_form: String(warper.lastPass),
     cpu_warp_1080p_ms: median(t.cpu),
     field_build_ms: median(t.field),
     detect_ms: median(t.detect),

@@ -31,6 +31,7 @@ try {
     console.log(`gpu_copy_1080p_ms     ${f(r.gpu_copy_1080p_ms)}   (yardstick: full-frame bilinear sample into a new texture)`);
     console.log(`gpu_warp_1080p_ms     ${f(r.gpu_warp_1080p_ms)}   (all 22 shapes at 1: field build + upload + warp, until onSubmittedWorkDone)`);
     console.log(`  ratio to yardstick  ${f(r.ratio_gpu_warp_to_copy)}   (target ≤ 0.5)`);
+    console.log(`  GPU part alone      ${f(r.gpu_warp_pass_1080p_ms)}   (upload + warp of a built field, ${r.gpu_warp_form} form; ratio ${(r.gpu_warp_pass_1080p_ms / r.gpu_copy_1080p_ms).toFixed(2)})`);
     console.log(`cpu_warp_1080p_ms     ${f(r.cpu_warp_1080p_ms)}   (CPU reference warp, same field; target ≤ 35)`);
     console.log(`field_build_ms        ${f(r.field_build_ms)}`);
     console.log(`detect_ms             ${f(r.detect_ms)}   (landmarks, CPU delegate, IMAGE mode, no tiling)`);
