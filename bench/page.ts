@@ -10,8 +10,14 @@ export interface BenchFigures {
   runs: number;
   gpu_copy_1080p_ms: number;
   gpu_warp_1080p_ms: number;
-  /** The GPU part of gpu_warp_1080p_ms alone: upload and warp of an already built field. */
-  gpu_warp_pass_1080p_ms: number;
+  /** Where gpu_warp_1080p_ms computed the field ('gpu' or 'cpu': the library's 'auto' choice for this adapter). */
+  gpu_field_build: string;
+  /** The same warp with the field computed on the GPU (plan on the CPU, three compute passes). */
+  gpu_warp_gpu_field_1080p_ms: number;
+  /** The same warp with the field built on the CPU (buildField) and uploaded. */
+  gpu_warp_cpu_field_1080p_ms: number;
+  /** The CPU part of gpu_warp_1080p_ms: planning the field (regions, primitives) from the landmarks. */
+  field_plan_ms: number;
   /** Which form of the warp ran ('cells': compute, 'spans': render; see src/warp/gpu.ts). */
   gpu_warp_form: string;
   cpu_warp_1080p_ms: number;
@@ -66,7 +72,7 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
   const regionPx = field0.regions.reduce((s: number, r: any) => s + (r.px1 - r.px0) * (r.py1 - r.py0), 0);
   const reshaper = await w.lib.FaceReshaper.create({ backend: 'webgpu', tiling: 'off' });
 
-  const t = { copy: [] as number[], warp: [] as number[], pass: [] as number[], cpu: [] as number[], field: [] as number[], detect: [] as number[], e2e: [] as number[] };
+  const t = { copy: [] as number[], warp: [] as number[], gpuField: [] as number[], cpuField: [] as number[], plan: [] as number[], cpu: [] as number[], field: [] as number[], detect: [] as number[], e2e: [] as number[] };
   const time = async (fn: () => unknown | Promise<unknown>) => {
     const t0 = performance.now();
     await fn();
@@ -77,15 +83,21 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
       yardstick.run(srcTex);
       await device.queue.onSubmittedWorkDone();
     });
+    // The library's GPU path: the field where 'auto' puts it on this adapter, then the warp.
+    const onGpu = I.fieldOnGpu(device);
     const warp = await time(async () => {
-      const field = I.buildField(1920, 1080, [{ face, edits }]);
-      warper.warp(srcTex, field);
+      warper.warp(srcTex, onGpu ? I.planField(1920, 1080, [{ face, edits }]) : I.buildField(1920, 1080, [{ face, edits }]));
       await device.queue.onSubmittedWorkDone();
     });
-    const pass = await time(async () => {
-      warper.warp(srcTex, field0);
+    const gpuField = await time(async () => {
+      warper.warp(srcTex, I.planField(1920, 1080, [{ face, edits }]));
       await device.queue.onSubmittedWorkDone();
     });
+    const cpuField = await time(async () => {
+      warper.warp(srcTex, I.buildField(1920, 1080, [{ face, edits }]));
+      await device.queue.onSubmittedWorkDone();
+    });
+    const plan = await time(() => I.planField(1920, 1080, [{ face, edits }]));
     const field = await time(() => I.buildField(1920, 1080, [{ face, edits }]));
     const cpu = await time(() => I.warpCpu(pixels, field0));
     const det = await time(() => detector.detect(photo));
@@ -93,7 +105,9 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     if (i < 0) continue; // warm-up
     t.copy.push(copy);
     t.warp.push(warp);
-    t.pass.push(pass);
+    t.gpuField.push(gpuField);
+    t.cpuField.push(cpuField);
+    t.plan.push(plan);
     t.field.push(field);
     t.cpu.push(cpu);
     t.detect.push(det);
@@ -108,7 +122,10 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     runs,
     gpu_copy_1080p_ms: median(t.copy),
     gpu_warp_1080p_ms: median(t.warp),
-    gpu_warp_pass_1080p_ms: median(t.pass),
+    gpu_field_build: I.fieldOnGpu(device) ? 'gpu' : 'cpu',
+    gpu_warp_gpu_field_1080p_ms: median(t.gpuField),
+    gpu_warp_cpu_field_1080p_ms: median(t.cpuField),
+    field_plan_ms: median(t.plan),
     gpu_warp_form: String(warper.lastPass),
     cpu_warp_1080p_ms: median(t.cpu),
     field_build_ms: median(t.field),

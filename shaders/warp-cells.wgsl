@@ -20,7 +20,7 @@ struct Region {
   cols: u32,
   rows: u32,
   offset: u32,    // index of node (0, 0) in `field`
-  _pad0: u32,
+  alpha: u32,     // index of its fold-guard factor in `alpha`
   _pad1: u32,
   px: vec4i,      // (px0, py0, px1, py1): the pixel rect it covers, clipped to the image
 }
@@ -37,11 +37,17 @@ const TILE_CELLS: u32 = 8u;
 
 @group(0) @binding(0) var src: texture_2d<f32>;
 @group(0) @binding(1) var src_sampler: sampler;
-// Node n holds (d[n], d[n + 1]): one load gives a node and its right neighbour.
-@group(0) @binding(2) var<storage, read> field: array<vec4f>;
+@group(0) @binding(2) var<storage, read> field: array<vec2f>;
 @group(0) @binding(3) var<storage, read> regions: array<Region>;
 @group(0) @binding(4) var<storage, read> tiles: array<Tile>;
 @group(0) @binding(5) var dst: texture_storage_2d<rgba8unorm, write>;
+// Per region, the fold guard's factor as f32 bits (see warp.wgsl).
+@group(0) @binding(6) var<storage, read> alpha: array<u32>;
+
+fn guard_factor(bits: u32) -> f32 {
+  let a = bitcast<f32>(bits);
+  return select(a * 0.999, 1.0, a >= 1.0);
+}
 
 // The cell the render form interpolates pixel coordinate x in (see field_at in warp.wgsl).
 fn cell_of(x: i32, origin: f32, cell: f32, nodes: u32) -> u32 {
@@ -75,9 +81,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     return;
   }
   let n = r.offset + cj * r.cols + ci;
-  let top = field[n];           // d00, d10
-  let bottom = field[n + r.cols]; // d01, d11
-  if (all(top == vec4f(0.0)) && all(bottom == vec4f(0.0))) {
+  let scale = guard_factor(alpha[r.alpha]);
+  let d00 = field[n] * scale;
+  let d10 = field[n + 1u] * scale;
+  let d01 = field[n + r.cols] * scale;
+  let d11 = field[n + r.cols + 1u] * scale;
+  if (all(d00 == vec2f(0.0)) && all(d10 == vec2f(0.0)) && all(d01 == vec2f(0.0)) && all(d11 == vec2f(0.0))) {
     return;
   }
   let px = r.px;
@@ -92,8 +101,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     let py = f32(y) + 0.5;
     let fy = clamp((py - r.origin.y) / r.cell, 0.0, max_i.y) - i.y;
     // The field along this pixel row at the cell's left and right edges (see field_at in warp.wgsl).
-    let left = mix(top.xy, bottom.xy, fy);
-    let right = mix(top.zw, bottom.zw, fy);
+    let left = mix(d00, d01, fy);
+    let right = mix(d10, d11, fy);
     for (var x = xa; x < xb; x++) {
       let p = vec2f(f32(x) + 0.5, py);
       let fx = clamp((p.x - r.origin.x) / r.cell, 0.0, max_i.x) - i.x;

@@ -17,7 +17,7 @@ struct Region {
   cols: u32,      // 0 means "no field": plain texel copy (format conversion fallback)
   rows: u32,
   offset: u32,    // index of node (0, 0) in `field`
-  _pad0: u32,
+  alpha: u32,     // index of its fold-guard factor in `alpha`
   _pad1: u32,
   px: vec4i,      // pixel rect (used by warp-cells.wgsl; the spans carry their own)
 }
@@ -32,15 +32,23 @@ struct Span {
 
 @group(0) @binding(0) var src: texture_2d<f32>;
 @group(0) @binding(1) var src_sampler: sampler;
-// Node n holds (d[n], d[n + 1]): one load gives a node and its right neighbour.
-@group(0) @binding(2) var<storage, read> field: array<vec4f>;
+@group(0) @binding(2) var<storage, read> field: array<vec2f>;
 @group(0) @binding(3) var<storage, read> regions: array<Region>;
 @group(0) @binding(4) var<storage, read> spans: array<Span>;
+// Per region, the fold guard's factor as f32 bits: 1 for fields built on the CPU (already
+// guarded there); for fields built on the GPU the raw minimum from field-guard.wgsl.
+@group(0) @binding(5) var<storage, read> alpha: array<u32>;
+
+// The factor the field is scaled by: as guardFolds() in src/field/jacobian.ts, with its margin.
+fn guard_factor(bits: u32) -> f32 {
+  let a = bitcast<f32>(bits);
+  return select(a * 0.999, 1.0, a >= 1.0);
+}
 
 struct VsOut {
   @builtin(position) pos: vec4f,
   // Region parameters travel as flat varyings: read once per vertex, not once per pixel.
-  @location(0) @interpolate(flat) grid: vec4f,  // origin.xy, cell, unused
+  @location(0) @interpolate(flat) grid: vec4f,  // origin.xy, cell, fold-guard factor
   @location(1) @interpolate(flat) idx: vec4u,   // cols, rows, offset, unused
   @location(2) @interpolate(flat) inv_size: vec2f,
 }
@@ -55,24 +63,24 @@ fn vs(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> VsOut
   let pixel = mix(s.rect.xy, s.rect.zw, corner);
   var out: VsOut;
   out.pos = vec4f(pixel * inv_size * vec2f(2.0, -2.0) + vec2f(-1.0, 1.0), 0.0, 1.0);
-  out.grid = vec4f(r.origin, r.cell, 0.0);
+  out.grid = vec4f(r.origin, r.cell, guard_factor(alpha[r.alpha]));
   out.idx = vec4u(r.cols, r.rows, r.offset, 0u);
   out.inv_size = inv_size;
   return out;
 }
 
 // Same arithmetic as sampleRegion() in src/field/types.ts.
-fn field_at(origin: vec2f, cell: f32, cols: u32, rows: u32, offset: u32, p: vec2f) -> vec2f {
+fn field_at(origin: vec2f, cell: f32, cols: u32, rows: u32, offset: u32, p: vec2f, scale: f32) -> vec2f {
   let max_i = vec2f(f32(cols - 1u), f32(rows - 1u));
   let g = clamp((p - origin) / cell, vec2f(0.0), max_i);
   let i = min(floor(g), max_i - 1.0);
   let f = g - i;
   let n = offset + u32(i.y) * cols + u32(i.x);
-  let top = field[n];         // d00, d10
-  let bottom = field[n + cols]; // d01, d11
   // Down the cell's two edges, then across: warp-cells.wgsl does the same steps (the first
   // once per pixel row), so the two forms agree bit for bit.
-  return mix(mix(top.xy, bottom.xy, f.y), mix(top.zw, bottom.zw, f.y), f.x);
+  let left = mix(field[n] * scale, field[n + cols] * scale, f.y);
+  let right = mix(field[n + 1u] * scale, field[n + cols + 1u] * scale, f.y);
+  return mix(left, right, f.x);
 }
 
 @fragment
@@ -80,7 +88,7 @@ fn fs(in: VsOut) -> @location(0) vec4f {
   let p = in.pos.xy;
   var d = vec2f(0.0);
   if (in.idx.x != 0u) {
-    d = field_at(in.grid.xy, in.grid.z, in.idx.x, in.idx.y, in.idx.z, p);
+    d = field_at(in.grid.xy, in.grid.z, in.idx.x, in.idx.y, in.idx.z, p, in.grid.w);
   }
   if (d.x == 0.0 && d.y == 0.0) {
     return textureLoad(src, vec2i(p), 0);

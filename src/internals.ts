@@ -19,3 +19,4 @@ export { FramePipeline } from './video/pipeline';
 export * from './field/build';
 export * from './field/jacobian';
 export { SHAPE_NAMES } from './shapes/names';
+export { GpuFieldBuilder, ALPHA_ONE_BITS, fieldOnGpu } from './field/gpu-build';

@@ -1,6 +1,7 @@
-import { normalizeEdits, type EditRequest, type NormalizedEdit } from './edits';
+import { normalizeEdits, type EditRequest } from './edits';
 import { FaceReshapeError } from './errors';
-import { buildField } from './field/build';
+import { buildField, planField, type FieldPlan } from './field/build';
+import { fieldOnGpu, type FieldBuild } from './field/gpu-build';
 import type { DisplacementField } from './field/types';
 import { decodeSource, toImageData, type DecodedSource, type ReshapeSource } from './input/source';
 import { LandmarkDetector, type LandmarkDetectorOptions } from './landmarks/detector';
@@ -14,6 +15,13 @@ export type Backend = 'webgpu' | 'cpu';
 export interface FaceReshaperOptions extends Omit<LandmarkDetectorOptions, 'runningMode'> {
   /** 'auto' (default): WebGPU where available, else the CPU reference warp (with a console warning). */
   backend?: 'auto' | Backend;
+  /**
+   * On the WebGPU backend, where the displacement field is computed: 'gpu' (compute passes in the
+   * warp's own submission; only the edit primitives are uploaded), 'cpu' (built in JavaScript and
+   * uploaded), or 'auto' (default): 'gpu', except on a fallback (CPU-emulated) adapter such as
+   * SwiftShader, where 'cpu' is faster. Both give the same field (to 0.01 px) and image.
+   */
+  fieldBuild?: FieldBuild;
 }
 
 export type ReshapeOptions<K extends OutputKind = 'imageData'> = EditRequest & {
@@ -47,13 +55,15 @@ export class FaceReshaper {
   private detector: LandmarkDetector | null;
   private gpu: GpuStack | null;
   private readonly ownsDevice: boolean;
+  private readonly fieldBuild: FieldBuild;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(detector: LandmarkDetector, gpu: GpuStack | null, ownsDevice: boolean) {
+  private constructor(detector: LandmarkDetector, gpu: GpuStack | null, ownsDevice: boolean, fieldBuild: FieldBuild) {
     this.detector = detector;
     this.gpu = gpu;
     this.ownsDevice = ownsDevice;
+    this.fieldBuild = fieldBuild;
     this.backend = gpu ? 'webgpu' : 'cpu';
   }
 
@@ -80,7 +90,7 @@ export class FaceReshaper {
   private static async finish(options: FaceReshaperOptions, gpu: GpuStack | null, ownsDevice: boolean): Promise<FaceReshaper> {
     try {
       const detector = await LandmarkDetector.create({ ...options, runningMode: 'IMAGE' });
-      return new FaceReshaper(detector, gpu, ownsDevice);
+      return new FaceReshaper(detector, gpu, ownsDevice, options.fieldBuild ?? 'auto');
     } catch (e) {
       gpu?.destroy(ownsDevice);
       throw e;
@@ -111,7 +121,9 @@ export class FaceReshaper {
       try {
         const { width, height } = decoded;
         const faces = options.faces ?? (await detector.detect(decoded.image));
-        const field = this.fieldFor(width, height, faces, edits);
+        const items = faces.length && edits.length ? faces.map((face) => ({ face, edits })) : [];
+        // On the GPU the field's values may be computed there (src/field/gpu-build.ts): only its plan is made here.
+        const field = this.gpu && fieldOnGpu(this.gpu.device, this.fieldBuild) ? planField(width, height, items) : buildField(width, height, items);
         const image = await this.warp(decoded.image, width, height, field, options);
         return { image, width, height, faces, backend: this.backend };
       } finally {
@@ -130,16 +142,11 @@ export class FaceReshaper {
     this.gpu = null;
   }
 
-  private fieldFor(width: number, height: number, faces: Face[], edits: NormalizedEdit[]): DisplacementField {
-    const items = faces.length && edits.length ? faces.map((face) => ({ face, edits })) : [];
-    return buildField(width, height, items);
-  }
-
   private async warp<K extends OutputKind>(
     image: DecodedSource,
     width: number,
     height: number,
-    field: DisplacementField,
+    field: DisplacementField | FieldPlan,
     options: ReshapeOptions<K>,
   ): Promise<OutputOf<K>> {
     const kind = (options.output ?? 'imageData') as K;
@@ -154,6 +161,7 @@ export class FaceReshaper {
       }
       return this.gpu.warp(image, field, kind, options);
     }
+    if (!('data' in field)) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'A field plan reached the CPU warp; this is a bug, please report it.');
     const out = warpCpu(toImageData(image, width, height), field);
     return encodeImageData(new ImageData(out.data, out.width, out.height), kind, options);
   }

@@ -366,10 +366,61 @@ function invert(r: Omit<FieldRegion, 'offset'>, fx: Float64Array, fy: Float64Arr
  * - Folds: guardFolds scales a region down where any Jacobian determinant would drop below minDet.
  */
 export function buildFieldWithInfo(width: number, height: number, items: readonly FieldItem[], options: BuildOptions = {}): BuildInfo {
+  const plan = planField(width, height, items, options);
+  const { regions, groups } = plan;
+  const total = regions.reduce((n, r) => n + r.cols * r.rows, 0);
+  const scratch = options.scratch;
+  const f64 = scratch ? (key: string, n: number) => scratch.float64(key, n) : (_key: string, n: number) => new Float64Array(n);
+  const data = scratch ? scratch.float32(total * 2) : new Float32Array(total * 2);
+  if (options.forward) options.forward.data = new Float32Array(total * 2);
+  groups.forEach((gr, k) => {
+    const r = regions[k];
+    const n = r.cols * r.rows;
+    const fx = f64('fx', n);
+    const fy = f64('fy', n);
+    evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, plan.squeezeCap, f64);
+    invert(r, fx, fy, data, r.offset, plan.iterations);
+  });
+  const field: DisplacementField = { width, height, regions, data };
+  if (options.forward) {
+    groups.forEach((gr, k) => {
+      const r = regions[k];
+      const n = r.cols * r.rows;
+      const fx = new Float64Array(n);
+      const fy = new Float64Array(n);
+      evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, plan.squeezeCap, f64);
+      for (let q = 0; q < n; q++) {
+        options.forward!.data[(r.offset + q) * 2] = fx[q];
+        options.forward!.data[(r.offset + q) * 2 + 1] = fy[q];
+      }
+    });
+  }
+  const scales = plan.minDet > 0 ? guardFolds(field, plan.minDet) : regions.map(() => 1);
+  return { field, scales, primitives: groups.map((gr) => gr.prims) };
+}
+
+/**
+ * Everything about a field except its values: the regions (grid layout, pixel rects, node
+ * offsets) and, per region, the primitives that move it with their face and edit. The CPU build
+ * above and the GPU build (src/field/gpu-build.ts) evaluate the same plan.
+ */
+export interface FieldPlan {
+  width: number;
+  height: number;
+  regions: FieldRegion[];
+  /** Per region: its primitives (after the locality clamp) and each one's face and edit number. */
+  groups: Array<{ prims: Primitive[]; face: number[]; edit: number[] }>;
+  iterations: number;
+  minDet: number;
+  squeezeCap: number;
+}
+
+/** The plan of buildFieldWithInfo (see there): primitives per face, clamped for locality, grouped into non-overlapping regions. */
+export function planField(width: number, height: number, items: readonly FieldItem[], options: BuildOptions = {}): FieldPlan {
   if (!(width > 0 && height > 0)) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', `buildField: bad image size ${width}×${height}`);
   const iterations = options.iterations ?? 6;
   const minDet = options.minDet ?? 0.25;
-  const cap = options.squeezeCap ?? SQUEEZE_CAP;
+  const squeezeCap = options.squeezeCap ?? SQUEEZE_CAP;
   let groups: Group[] = [];
   let faceNo = 0;
   let editNo = 0;
@@ -434,34 +485,7 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
     total += r.cols * r.rows;
     return region;
   });
-  const scratch = options.scratch;
-  const f64 = scratch ? (key: string, n: number) => scratch.float64(key, n) : (_key: string, n: number) => new Float64Array(n);
-  const data = scratch ? scratch.float32(total * 2) : new Float32Array(total * 2);
-  if (options.forward) options.forward.data = new Float32Array(total * 2);
-  laid.forEach(({ gr }, k) => {
-    const r = regions[k];
-    const n = r.cols * r.rows;
-    const fx = f64('fx', n);
-    const fy = f64('fy', n);
-    evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, cap, f64);
-    invert(r, fx, fy, data, r.offset, iterations);
-  });
-  const field: DisplacementField = { width, height, regions, data };
-  if (options.forward) {
-    laid.forEach(({ gr }, k) => {
-      const r = regions[k];
-      const n = r.cols * r.rows;
-      const fx = new Float64Array(n);
-      const fy = new Float64Array(n);
-      evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, cap, f64);
-      for (let q = 0; q < n; q++) {
-        options.forward!.data[(r.offset + q) * 2] = fx[q];
-        options.forward!.data[(r.offset + q) * 2 + 1] = fy[q];
-      }
-    });
-  }
-  const scales = minDet > 0 ? guardFolds(field, minDet) : regions.map(() => 1);
-  return { field, scales, primitives: laid.map(({ gr }) => gr.prims) };
+  return { width, height, regions, groups: laid.map(({ gr }) => ({ prims: gr.prims, face: gr.face, edit: gr.edit })), iterations, minDet, squeezeCap };
 }
 
 /** See buildFieldWithInfo. */

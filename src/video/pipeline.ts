@@ -1,6 +1,7 @@
 import type { NormalizedEdit } from '../edits';
 import { FaceReshapeError } from '../errors';
-import { buildField, type FieldItem } from '../field/build';
+import { buildField, planField, type FieldItem, type FieldPlan } from '../field/build';
+import { fieldOnGpu, type FieldBuild } from '../field/gpu-build';
 import { FieldScratch } from '../field/scratch';
 import { sizeOf, type DecodedSource } from '../input/source';
 import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/detector';
@@ -60,6 +61,8 @@ export interface PipelineOptions extends Omit<LandmarkDetectorOptions, 'runningM
    * frames go through a 2D context.
    */
   present?: 'auto' | PresentPath;
+  /** Where the field is computed on the WebGPU backend (see FaceReshaperOptions.fieldBuild). */
+  fieldBuild?: FieldBuild;
   /** @internal Test hook: sees (and may change in place) the raw detections of a frame before smoothing. */
   beforeSmoothing?: (faces: import('../types').Face[], timestampMs: number) => void;
 }
@@ -92,6 +95,8 @@ export class FramePipeline {
   private readonly ctx2d: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
   /** Field arrays reused frame to frame. */
   private readonly fieldScratch = new FieldScratch();
+  /** Whether the field's values are computed on the GPU (decided once, from the device and options.fieldBuild). */
+  private readonly fieldOnGpu: boolean;
   private readonly scratch: OffscreenCanvas | null;
   private readonly scratchCtx: OffscreenCanvasRenderingContext2D | null;
   private readonly items: FieldItem[] = [];
@@ -110,6 +115,7 @@ export class FramePipeline {
     this.canvas = canvas;
     this.detector = detector;
     this.device = device;
+    this.fieldOnGpu = device ? fieldOnGpu(device, options.fieldBuild) : false;
     this.beforeSmoothing = options.beforeSmoothing;
     this.uploadPath = options.upload && options.upload !== 'auto' ? options.upload : present === 'webgpu' ? 'external' : 'canvas2d';
     const maxFaces = options.maxFaces ?? 4;
@@ -205,13 +211,14 @@ export class FramePipeline {
         items.push(it);
       }
     }
-    const field = buildField(width, height, items, { scratch: this.fieldScratch });
+    // On the GPU only the plan is made here; the field's values are computed in the warp's submission.
+    const field = this.fieldOnGpu ? planField(width, height, items) : buildField(width, height, items, { scratch: this.fieldScratch });
     const t3 = performance.now();
 
     let upload: FrameStats['upload'];
     if (this.device) upload = await this.renderGpu(source, width, height, field);
     else {
-      this.renderCpu(source, width, height, field);
+      this.renderCpu(source, width, height, field as ReturnType<typeof buildField>);
       upload = 'cpu';
     }
     const t4 = performance.now();
@@ -271,7 +278,7 @@ export class FramePipeline {
 
   private configured = false;
 
-  private async renderGpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField>): Promise<UploadPath> {
+  private async renderGpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField> | FieldPlan): Promise<UploadPath> {
     const device = this.device!;
     if ((this.resize(width, height) || !this.configured) && this.gpuContext) {
       // rgba8unorm (always allowed for canvases) matches the warp output, so presenting is a plain texture copy.

@@ -1,9 +1,11 @@
+import type { FieldPlan } from '../field/build';
+import { primitiveBounds } from '../shapes/primitives';
 import type { DisplacementField, FieldRegion } from '../field/types';
 
 /**
  * Which parts of a field's regions the GPU warp must draw. A part whose field nodes are all
  * exactly zero has d == 0 at every pixel, where the copied source is already the answer, so it
- * is dropped. Both lists are written as 32-byte records into a growable staging buffer.
+ * is dropped. Both lists are written as records into a growable staging buffer.
  */
 export interface Staging {
   buffer: ArrayBuffer;
@@ -58,10 +60,39 @@ function tileRanges(p0: number, p1: number, origin: number, cell: number, nodes:
   return ranges;
 }
 
-/** Visits every tile of `tile` cells that has pixels in the image and a non-zero node: (tx, ty, x-range, y-range). */
-function forLiveTiles(
-  field: DisplacementField,
+/**
+ * Whether the field can be non-zero on the nodes [i0, i1] × [j0, j1] of region r: exactly,
+ * from a field's values (`nodesLive`), or conservatively, from the primitives' bounds of a plan
+ * whose values are computed on the GPU (`boundsLive`; the field is zero outside them).
+ */
+export type TileTest = (r: FieldRegion, i0: number, i1: number, j0: number, j1: number) => boolean;
+
+export function nodesLive(field: DisplacementField): TileTest {
+  const d = field.data;
+  return (r, i0, i1, j0, j1) => {
+    for (let j = j0; j <= j1; j++) {
+      const base = (r.offset + j * r.cols) * 2;
+      for (let k = base + i0 * 2, end = base + i1 * 2 + 1; k <= end; k++) if (d[k] !== 0) return true;
+    }
+    return false;
+  };
+}
+
+export function boundsLive(plan: FieldPlan): TileTest {
+  const bounds = new Map(plan.regions.map((r, k) => [r, plan.groups[k].prims.map(primitiveBounds)]));
+  return (r, i0, i1, j0, j1) => {
+    const x0 = r.x0 + i0 * r.cell;
+    const x1 = r.x0 + i1 * r.cell;
+    const y0 = r.y0 + j0 * r.cell;
+    const y1 = r.y0 + j1 * r.cell;
+    return (bounds.get(r) ?? []).some((b) => b[0] < x1 && b[2] > x0 && b[1] < y1 && b[3] > y0);
+  };
+}
+
+/** Visits every tile of `tile` cells that has pixels in the image: (tx, ty, live, x-ranges, y-ranges). */
+function forTiles(
   r: FieldRegion,
+  live: TileTest,
   tile: number,
   width: number,
   height: number,
@@ -73,7 +104,6 @@ function forLiveTiles(
   const tilesY = Math.ceil((r.rows - 1) / tile);
   const xs = tileRanges(px0, px1, r.x0, r.cell, r.cols, tile, tilesX);
   const ys = tileRanges(py0, py1, r.y0, r.cell, r.rows, tile, tilesY);
-  const d = field.data;
   for (let ty = 0; ty < tilesY; ty++) {
     if (ys[2 * ty + 1] <= ys[2 * ty]) continue;
     const j0 = ty * tile;
@@ -82,17 +112,8 @@ function forLiveTiles(
       if (xs[2 * tx + 1] <= xs[2 * tx]) continue; // no pixels: neither drawn nor a break in a run
       const i0 = tx * tile;
       const i1 = Math.min(i0 + tile, r.cols - 1);
-      let live = false;
-      for (let j = j0; j <= j1 && !live; j++) {
-        const base = (r.offset + j * r.cols) * 2;
-        for (let k = base + i0 * 2, end = base + i1 * 2 + 1; k <= end; k++) {
-          if (d[k] !== 0) {
-            live = true;
-            break;
-          }
-        }
-      }
-      visit(tx, ty, live, xs, ys);
+      const isLive = live(r, i0, i1, j0, j1);
+      visit(tx, ty, isLive, xs, ys);
     }
   }
 }
@@ -103,7 +124,7 @@ function forLiveTiles(
  * With `fullCopy`, a first span covers the whole image and copies texels (region index =
  * regions.length), for outputs the source cannot be copied into. Returns the span count.
  */
-export function buildSpans(field: DisplacementField, regions: readonly FieldRegion[], fullCopy: boolean, width: number, height: number, tilePx: number, out: Staging): number {
+export function buildSpans(regions: readonly FieldRegion[], live: TileTest, fullCopy: boolean, width: number, height: number, tilePx: number, out: Staging): number {
   let count = 0;
   const push = (x0: number, y0: number, x1: number, y1: number, region: number) => {
     grow(out, (count + 1) * SPAN_BYTES);
@@ -123,9 +144,9 @@ export function buildSpans(field: DisplacementField, regions: readonly FieldRegi
       if (run) push(run.x0, run.y0, run.x1, run.y1, index);
       run = null;
     };
-    forLiveTiles(field, r, tile, width, height, (tx, ty, live, xs, ys) => {
-      if (run && (!live || run.ty !== ty || run.tx !== tx - 1)) flush();
-      if (!live) return;
+    forTiles(r, live, tile, width, height, (tx, ty, isLive, xs, ys) => {
+      if (run && (!isLive || run.ty !== ty || run.tx !== tx - 1)) flush();
+      if (!isLive) return;
       if (run) {
         run.tx = tx;
         run.x1 = xs[2 * tx + 1];
@@ -143,7 +164,7 @@ export function buildSpans(field: DisplacementField, regions: readonly FieldRegi
  * tile of TILE_CELLS × TILE_CELLS cells, padded with NO_TILE records up to the returned dispatch
  * size [x, y] (x · y ≥ count, x ≤ 65535).
  */
-export function buildTiles(field: DisplacementField, regions: readonly FieldRegion[], width: number, height: number, out: Staging): { count: number; groups: [number, number] } {
+export function buildTiles(regions: readonly FieldRegion[], live: TileTest, width: number, height: number, out: Staging): { count: number; groups: [number, number] } {
   let count = 0;
   const push = (region: number, i0: number, j0: number) => {
     grow(out, (count + 1) * TILE_BYTES);
@@ -151,8 +172,8 @@ export function buildTiles(field: DisplacementField, regions: readonly FieldRegi
     count++;
   };
   regions.forEach((r, index) => {
-    forLiveTiles(field, r, TILE_CELLS, width, height, (tx, ty, live) => {
-      if (live) push(index, tx * TILE_CELLS, ty * TILE_CELLS);
+    forTiles(r, live, TILE_CELLS, width, height, (tx, ty, isLive) => {
+      if (isLive) push(index, tx * TILE_CELLS, ty * TILE_CELLS);
     });
   });
   if (count === 0) return { count, groups: [0, 0] };

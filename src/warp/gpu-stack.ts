@@ -1,3 +1,4 @@
+import type { FieldPlan } from '../field/build';
 import type { DisplacementField } from '../field/types';
 import type { DecodedSource } from '../input/source';
 import { TextureToBitmap } from '../output/bitmap';
@@ -41,15 +42,15 @@ export class GpuStack {
     return isDeviceLost(this.device);
   }
 
-  /** Uploads the source, warps it by the field and returns the output kind asked for. */
-  async warp<K extends OutputKind>(image: DecodedSource, field: DisplacementField, kind: K, opts: EncodeOptions): Promise<OutputOf<K>> {
+  /** Uploads the source, warps it by the field (built on the CPU, or planned and computed on the GPU) and returns the output kind asked for. */
+  async warp<K extends OutputKind>(image: DecodedSource, field: DisplacementField | FieldPlan, kind: K, opts: EncodeOptions): Promise<OutputOf<K>> {
     const out = this.warpToTexture(image, field);
     if (kind === 'imageBitmap') return (await this.bitmaps.toImageBitmap(out)) as OutputOf<K>;
     return encodeImageData(await this.reader.readImageData(out), kind, opts);
   }
 
   /** The warped texture, owned by the warper: valid until the warp after next. */
-  warpToTexture(image: DecodedSource, field: DisplacementField): GPUTexture {
+  warpToTexture(image: DecodedSource, field: DisplacementField | FieldPlan): GPUTexture {
     return this.warper.warp(this.uploader.upload(image), field);
   }
 

@@ -1,8 +1,10 @@
 import warpCellsWgsl from '../../shaders/warp-cells.wgsl?raw';
 import warpWgsl from '../../shaders/warp.wgsl?raw';
 import { FaceReshapeError } from '../errors';
+import type { FieldPlan } from '../field/build';
+import { ALPHA_ONE_BITS, GpuFieldBuilder } from '../field/gpu-build';
 import type { DisplacementField, FieldRegion } from '../field/types';
-import { buildSpans, buildTiles, pixelRect, SPAN_BYTES, TILE_BYTES, type Staging } from './culling';
+import { boundsLive, buildSpans, buildTiles, nodesLive, pixelRect, SPAN_BYTES, TILE_BYTES, type Staging } from './culling';
 import { assertDeviceAlive, watchDevice } from './device';
 
 export interface GpuWarperOptions {
@@ -76,7 +78,9 @@ export class GpuWarper {
   private readonly cellsBindGroupLayout: GPUBindGroupLayout;
   private readonly cellsPipeline: GPUComputePipeline;
   private readonly sampler: GPUSampler;
+  private readonly builder: GpuFieldBuilder;
   private fieldBuffer: GPUBuffer;
+  private alphaBuffer: GPUBuffer;
   private regionBuffer: GPUBuffer;
   private spanBuffer: GPUBuffer;
   private tileBuffer: GPUBuffer;
@@ -90,7 +94,6 @@ export class GpuWarper {
   private regionStaging = new ArrayBuffer(MIN_BUFFER_BYTES);
   private readonly spanStaging: Staging = { buffer: new ArrayBuffer(MIN_BUFFER_BYTES) };
   private readonly tileStaging: Staging = { buffer: new ArrayBuffer(MIN_BUFFER_BYTES) };
-  private fieldStaging = new Float32Array(MIN_BUFFER_BYTES / 4);
   private readonly outputs = new Map<string, OutputSlots>();
   private destroyed = false;
   /** Which form the last warp() drew with ('cells': compute, 'spans': render, 'copy': nothing to warp). For tests and the bench. */
@@ -111,6 +114,7 @@ export class GpuWarper {
         { binding: 2, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
         { binding: 3, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
         { binding: 4, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
+        { binding: 5, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
       ],
     });
     this.pipelineLayout = device.createPipelineLayout({ label: `${this.label} pipeline layout`, bindGroupLayouts: [this.bindGroupLayout] });
@@ -125,6 +129,7 @@ export class GpuWarper {
         { binding: 3, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
         { binding: 4, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
         { binding: 5, visibility: GPUShaderStage.COMPUTE, storageTexture: { access: 'write-only', format: STORAGE_FORMAT } },
+        { binding: 6, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
       ],
     });
     this.cellsPipeline = device.createComputePipeline({
@@ -140,7 +145,9 @@ export class GpuWarper {
       addressModeU: 'clamp-to-edge',
       addressModeV: 'clamp-to-edge',
     });
+    this.builder = new GpuFieldBuilder(device, `${this.label} field`);
     this.fieldBuffer = this.createBuffer('field', MIN_BUFFER_BYTES);
+    this.alphaBuffer = this.createBuffer('fold guard', MIN_BUFFER_BYTES);
     this.regionBuffer = this.createBuffer('regions', MIN_BUFFER_BYTES);
     this.spanBuffer = this.createBuffer('spans', MIN_BUFFER_BYTES);
     this.tileBuffer = this.createBuffer('tiles', MIN_BUFFER_BYTES);
@@ -148,10 +155,13 @@ export class GpuWarper {
 
   /**
    * Warps `src` by `field` into `target` (or a warper-owned texture of src's size) and submits
-   * the work. Returns the output texture. `field` must have src's size; `target` must have
-   * src's size, differ from src and have COPY_DST | RENDER_ATTACHMENT usage.
+   * the work. Returns the output texture. `field` is either a field built on the CPU
+   * (buildField) or a plan (planField) whose values are then computed on the GPU in the same
+   * submission (src/field/gpu-build.ts): only its primitives are uploaded. Either must have
+   * src's size; `target` must have src's size, differ from src and have COPY_DST |
+   * RENDER_ATTACHMENT usage.
    */
-  warp(src: GPUTexture, field: DisplacementField, target?: GPUTexture): GPUTexture {
+  warp(src: GPUTexture, field: DisplacementField | FieldPlan, target?: GPUTexture): GPUTexture {
     if (this.destroyed) throw new FaceReshapeError('CLOSED', 'GpuWarper.warp() called after destroy().');
     assertDeviceAlive(this.device, 'the GPU warp');
     const { width, height } = src;
@@ -175,16 +185,34 @@ export class GpuWarper {
     const regions = field.regions.filter(
       (r) => r.cols >= 2 && r.rows >= 2 && r.px1 > r.px0 && r.py1 > r.py0 && r.px0 < width && r.py0 < height && r.px1 > 0 && r.py1 > 0,
     );
+    const plan = 'groups' in field ? field : null;
+    const live = plan ? boundsLive(plan) : nodesLive(field as DisplacementField);
     const encoder = this.device.createCommandEncoder({ label: `${this.label} encoder` });
+    let fieldReady = false;
+    // The field's values and guard factors: computed here on the GPU for a plan, uploaded for a CPU field.
+    const prepareField = () => {
+      if (fieldReady) return;
+      fieldReady = true;
+      this.uploadRegions(field.regions, regions, width, height);
+      if (plan) {
+        this.fieldBuffer = this.ensure(this.fieldBuffer, 'field', GpuFieldBuilder.fieldBytes(plan));
+        this.alphaBuffer = this.ensure(this.alphaBuffer, 'fold guard', GpuFieldBuilder.alphaBytes(plan));
+        this.builder.encode(encoder, plan, { field: this.fieldBuffer, alpha: this.alphaBuffer });
+      } else {
+        const data = (field as DisplacementField).data;
+        this.fieldBuffer = this.upload(this.fieldBuffer, 'field', data.buffer as ArrayBuffer, data.byteLength, data.byteOffset);
+        const ones = new Uint32Array(Math.max(4, field.regions.length)).fill(ALPHA_ONE_BITS);
+        this.alphaBuffer = this.upload(this.alphaBuffer, 'fold guard', ones.buffer, ones.byteLength);
+      }
+    };
     if (canCopy) {
       encoder.copyTextureToTexture({ texture: src }, { texture: out }, { width, height });
     }
     if (canCopy && out.format === STORAGE_FORMAT && (out.usage & WARP_STORAGE_USAGE) !== 0) {
-      const { count, groups } = buildTiles(field, regions, width, height, this.tileStaging);
+      const { count, groups } = buildTiles(regions, live, width, height, this.tileStaging);
       this.lastPass = count > 0 ? 'cells' : 'copy';
       if (count > 0) {
-        this.uploadRegions(regions, width, height);
-        this.uploadField(field.data);
+        prepareField();
         this.tileBuffer = this.upload(this.tileBuffer, 'tiles', this.tileStaging.buffer, groups[0] * groups[1] * TILE_BYTES);
         const pass = encoder.beginComputePass({ label: `${this.label} cells pass` });
         pass.setPipeline(this.cellsPipeline);
@@ -193,11 +221,10 @@ export class GpuWarper {
         pass.end();
       }
     } else {
-      const spans = buildSpans(field, regions, !canCopy, width, height, TILE_PX, this.spanStaging);
+      const spans = buildSpans(regions, live, !canCopy, width, height, TILE_PX, this.spanStaging);
       this.lastPass = spans > 0 ? 'spans' : 'copy';
       if (spans > 0) {
-        this.uploadRegions(regions, width, height);
-        this.uploadField(field.data);
+        prepareField();
         this.spanBuffer = this.upload(this.spanBuffer, 'spans', this.spanStaging.buffer, spans * SPAN_BYTES);
         const pass = encoder.beginRenderPass({
           label: `${this.label} pass`,
@@ -226,7 +253,9 @@ export class GpuWarper {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.builder.destroy();
     this.fieldBuffer.destroy();
+    this.alphaBuffer.destroy();
     this.regionBuffer.destroy();
     this.spanBuffer.destroy();
     this.tileBuffer.destroy();
@@ -259,34 +288,23 @@ export class GpuWarper {
   }
 
   /** Writes `bytes` of `data` into `buffer`, replacing it by a larger one first when needed. Returns the buffer to use. */
-  private upload(buffer: GPUBuffer, what: string, data: ArrayBuffer, bytes: number): GPUBuffer {
-    if (bytes > buffer.size) {
-      buffer.destroy();
-      buffer = this.createBuffer(what, growSize(bytes));
-      this.bufferGeneration++;
-    }
-    if (bytes > 0) this.device.queue.writeBuffer(buffer, 0, data, 0, bytes);
+  private upload(buffer: GPUBuffer, what: string, data: ArrayBuffer, bytes: number, offset = 0): GPUBuffer {
+    buffer = this.ensure(buffer, what, bytes);
+    if (bytes > 0) this.device.queue.writeBuffer(buffer, 0, data, offset, bytes);
     return buffer;
   }
 
-  /** Uploads the field with node n stored as (d[n], d[n + 1]) so the shader fetches a node and its right neighbour at once. */
-  private uploadField(data: Float32Array): void {
-    const nodes = data.length >> 1;
-    const floats = Math.max(4, nodes * 4);
-    if (floats > this.fieldStaging.length) this.fieldStaging = new Float32Array(growSize(floats * 4) / 4);
-    const packed = this.fieldStaging;
-    for (let n = 0, k = 0; n < nodes; n++, k += 4) {
-      packed[k] = data[2 * n];
-      packed[k + 1] = data[2 * n + 1];
-      // The last node has no right neighbour; the shader never reads it (cells end one node early).
-      packed[k + 2] = n + 1 < nodes ? data[2 * n + 2] : 0;
-      packed[k + 3] = n + 1 < nodes ? data[2 * n + 3] : 0;
-    }
-    this.fieldBuffer = this.upload(this.fieldBuffer, 'field', packed.buffer as ArrayBuffer, floats * 4);
+  /** `buffer`, or a larger replacement when it holds fewer than `bytes`. */
+  private ensure(buffer: GPUBuffer, what: string, bytes: number): GPUBuffer {
+    if (bytes <= buffer.size) return buffer;
+    buffer.destroy();
+    this.bufferGeneration++;
+    return this.createBuffer(what, growSize(bytes));
   }
 
   /** One Region record per field region, plus a final "no field" record used by the texel-copy span. */
-  private uploadRegions(regions: FieldRegion[], width: number, height: number): void {
+  /** One record per drawn region (`regions`, a subset of `all`, the field's regions, whose order the guard factors follow). */
+  private uploadRegions(all: readonly FieldRegion[], regions: FieldRegion[], width: number, height: number): void {
     const bytes = (regions.length + 1) * REGION_BYTES;
     if (bytes > this.regionStaging.byteLength) this.regionStaging = new ArrayBuffer(growSize(bytes));
     const f = new Float32Array(this.regionStaging);
@@ -301,7 +319,7 @@ export class GpuWarper {
       u[o + 3] = r ? r.cols : 0;
       u[o + 4] = r ? r.rows : 0;
       u[o + 5] = r ? r.offset : 0;
-      u[o + 6] = 0;
+      u[o + 6] = r ? all.indexOf(r) : 0;
       u[o + 7] = 0;
       i.set(r ? pixelRect(r, width, height) : [0, 0, 0, 0], o + 8);
     }
@@ -320,6 +338,7 @@ export class GpuWarper {
         { binding: 2, resource: { buffer: this.fieldBuffer } },
         { binding: 3, resource: { buffer: this.regionBuffer } },
         { binding: 4, resource: { buffer: this.spanBuffer } },
+        { binding: 5, resource: { buffer: this.alphaBuffer } },
       ],
     });
     this.bindGroups.set(src, { generation: this.bufferGeneration, group });
@@ -341,6 +360,7 @@ export class GpuWarper {
         { binding: 3, resource: { buffer: this.regionBuffer } },
         { binding: 4, resource: { buffer: this.tileBuffer } },
         { binding: 5, resource: this.viewOf(out) },
+        { binding: 6, resource: { buffer: this.alphaBuffer } },
       ],
     });
     perOut.set(out, { generation: this.bufferGeneration, group });

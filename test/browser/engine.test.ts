@@ -108,13 +108,15 @@ describe('engine rules in headless Chromium (WebGPU on SwiftShader and the CPU r
     expect(chainInFace).toBeGreaterThan(10 * oneInFace + 0.02);
   });
 
-  it('parity: GPU and CPU warps agree on every fixture (mean ≤ 0.5, max ≤ 3 of 255), all 22 shapes at +1', async () => {
+  it('parity: GPU and CPU warps agree on every fixture (mean ≤ 0.5, max ≤ 3 of 255), all 22 shapes at +1, field built on either side', async () => {
     const rows: string[] = [];
     for (const url of [...COMMITTED, ...SHARED_FACES]) {
       const s = await page().page.evaluate(gpuCpuParity, url, ALL_PLUS);
-      rows.push(`${url.split('/').pop()!.padEnd(44)} ${s.width}×${s.height} faces ${s.faces}  mean ${s.mean.toFixed(4)}  max ${s.max}  changed ${s.changed}`);
+      rows.push(`${url.split('/').pop()!.padEnd(44)} ${s.width}×${s.height} faces ${s.faces}  mean ${s.mean.toFixed(4)}  max ${s.max}  changed ${s.changed}  (GPU-built field: mean ${s.gpuField.mean.toFixed(4)} max ${s.gpuField.max})`);
       expect(s.mean, url).toBeLessThanOrEqual(0.5);
       expect(s.max, url).toBeLessThanOrEqual(3);
+      expect(s.gpuField.mean, `${url}, field built on the GPU`).toBeLessThanOrEqual(0.5);
+      expect(s.gpuField.max, `${url}, field built on the GPU`).toBeLessThanOrEqual(3);
       if (s.faces > 0) expect(s.changed, `${url}: the warp did something`).toBeGreaterThan(0);
     }
     console.log('GPU vs CPU parity:\n' + rows.join('\n'));

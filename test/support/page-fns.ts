@@ -84,31 +84,37 @@ export async function reshapeRaw(
 export async function gpuCpuParity(
   url: string,
   edits: Array<{ shape: string; strength: number }>,
-): Promise<{ width: number; height: number; faces: number; mean: number; max: number; changed: number }> {
+): Promise<{ width: number; height: number; faces: number; mean: number; max: number; changed: number; gpuField: { mean: number; max: number } }> {
   const w = window as any;
   w.parity ??= {
+    // 'auto' builds the field in JavaScript on SwiftShader; 'gpu' computes it in compute passes.
     gpu: await w.lib.FaceReshaper.create({ backend: 'webgpu', tiling: 'off' }),
+    gpuField: await w.lib.FaceReshaper.create({ backend: 'webgpu', tiling: 'off', fieldBuild: 'gpu' }),
     cpu: await w.lib.FaceReshaper.create({ backend: 'cpu', tiling: 'off' }),
   };
   const bmp = await createImageBitmap(await (await fetch(url)).blob(), { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   const g = await w.parity.gpu.reshape(bmp, { edits });
+  const gf = await w.parity.gpuField.reshape(bmp, { edits, faces: g.faces });
   const c = await w.parity.cpu.reshape(bmp, { edits, faces: g.faces });
-  const a: Uint8ClampedArray = g.image.data;
   const b: Uint8ClampedArray = c.image.data;
   const canvas = new OffscreenCanvas(bmp.width, bmp.height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   ctx.drawImage(bmp, 0, 0);
   const input = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
-  let sum = 0;
-  let max = 0;
-  let changed = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    sum += d;
-    if (d > max) max = d;
-    if (a[i] !== input[i]) changed++;
-  }
-  const out = { width: bmp.width, height: bmp.height, faces: g.faces.length, mean: sum / a.length, max, changed };
+  const compare = (a: Uint8ClampedArray) => {
+    let sum = 0;
+    let max = 0;
+    let changed = 0;
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs(a[i] - b[i]);
+      sum += d;
+      if (d > max) max = d;
+      if (a[i] !== input[i]) changed++;
+    }
+    return { mean: sum / a.length, max, changed };
+  };
+  const gpuField = compare(gf.image.data);
+  const out = { width: bmp.width, height: bmp.height, faces: g.faces.length, ...compare(g.image.data), gpuField: { mean: gpuField.mean, max: gpuField.max } };
   bmp.close();
   return out;
 }

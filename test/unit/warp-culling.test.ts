@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildField } from '../../src/field/build';
+import { buildField, planField, type FieldItem } from '../../src/field/build';
 import { sampleRegion, type DisplacementField } from '../../src/field/types';
 import { SHAPE_NAMES } from '../../src/shapes/names';
-import { buildSpans, buildTiles, SPAN_BYTES, TILE_BYTES, TILE_CELLS } from '../../src/warp/culling';
+import { boundsLive, buildSpans, buildTiles, nodesLive, SPAN_BYTES, TILE_BYTES, TILE_CELLS } from '../../src/warp/culling';
 import { landmarkFixture, scaleFace } from './helpers/fixtures';
 
 /**
@@ -11,14 +11,18 @@ import { landmarkFixture, scaleFace } from './helpers/fixtures';
  * tile list must be padded to its dispatch size with records the shader skips.
  */
 
-function realField(strength: number): DisplacementField {
+function realItems(strength: number): FieldItem[] {
   const f = landmarkFixture('face01')!.faces[0];
   const w0 = Math.hypot(f.landmarks[234][0] - f.landmarks[454][0], f.landmarks[234][1] - f.landmarks[454][1]);
   // A 300 px face, pushed against the right edge so its region is clipped by the image.
   const cx = (f.box[0] + f.box[2]) / 2;
   const cy = (f.box[1] + f.box[3]) / 2;
   const face = scaleFace(f, 300 / w0, cx, cy, 640 - cx, 330 - cy);
-  return buildField(800, 600, [{ face, edits: SHAPE_NAMES.map((shape) => ({ shape, strength })) }]);
+  return [{ face, edits: SHAPE_NAMES.map((shape) => ({ shape, strength })) }];
+}
+
+function realField(strength: number): DisplacementField {
+  return buildField(800, 600, realItems(strength));
 }
 
 /** Pixels whose interpolated d is not zero, as a mask over the image. */
@@ -41,7 +45,7 @@ describe('warp culling', () => {
     it(`render-form spans cover every pixel the field moves, and nothing outside its regions (all 22 at ${strength}, clipped region)`, () => {
       const field = realField(strength);
       const staging = { buffer: new ArrayBuffer(64) };
-      const count = buildSpans(field, field.regions, false, field.width, field.height, 32, staging);
+      const count = buildSpans(field.regions, nodesLive(field), false, field.width, field.height, 32, staging);
       const drawn = new Uint8Array(field.width * field.height);
       const f = new Float32Array(staging.buffer);
       for (let s = 0; s < count; s++) {
@@ -67,7 +71,7 @@ describe('warp culling', () => {
     it(`compute-form tiles list exactly the 8×8-cell tiles with a non-zero node, padded to the dispatch (all 22 at ${strength})`, () => {
       const field = realField(strength);
       const staging = { buffer: new ArrayBuffer(16) };
-      const { count, groups } = buildTiles(field, field.regions, field.width, field.height, staging);
+      const { count, groups } = buildTiles(field.regions, nodesLive(field), field.width, field.height, staging);
       const u = new Uint32Array(staging.buffer);
       expect(groups[0] * groups[1]).toBeGreaterThanOrEqual(count);
       expect(groups[0] * groups[1] - count).toBeLessThan(groups[0]);
@@ -103,6 +107,27 @@ describe('warp culling', () => {
     });
   }
 
+  it('a plan (field computed on the GPU) lists every tile the built field needs, from its primitives alone', () => {
+    for (const strength of [1, -1, 0.3]) {
+      const field = realField(strength);
+      const plan = planField(800, 600, realItems(strength));
+      expect(plan.regions).toEqual(field.regions);
+      const exact = { buffer: new ArrayBuffer(16) };
+      const fromBounds = { buffer: new ArrayBuffer(16) };
+      const a = buildTiles(field.regions, nodesLive(field), 800, 600, exact);
+      const b = buildTiles(plan.regions, boundsLive(plan), 800, 600, fromBounds);
+      const key = (s: { buffer: ArrayBuffer }, n: number) => {
+        const u = new Uint32Array(s.buffer);
+        return new Set(Array.from({ length: n }, (_, t) => `${u[t * 4]}:${u[t * 4 + 1]}:${u[t * 4 + 2]}`));
+      };
+      const need = key(exact, a.count);
+      const have = key(fromBounds, b.count);
+      for (const t of need) expect(have.has(t), `tile ${t}`).toBe(true);
+      // Conservative, not everything: the bounds are the primitives' ellipses' boxes.
+      expect(b.count).toBeLessThanOrEqual(a.count * 1.5);
+    }
+  });
+
   it('splits a dispatch of more than 65535 tiles into rows of at most 65535', () => {
     const size = 2080; // cell 1 → 260 × 260 = 67600 tiles of 8 × 8 px
     const cols = size + 1;
@@ -114,7 +139,7 @@ describe('warp culling', () => {
       data,
     };
     const staging = { buffer: new ArrayBuffer(16) };
-    const { count, groups } = buildTiles(field, field.regions, size, size, staging);
+    const { count, groups } = buildTiles(field.regions, nodesLive(field), size, size, staging);
     expect(count).toBe(260 * 260);
     expect(groups).toEqual([65535, 2]);
     const u = new Uint32Array(staging.buffer);

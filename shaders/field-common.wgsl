@@ -1,0 +1,44 @@
+// Shared prelude of the three field-build passes (field-forward, field-invert, field-guard),
+// prepended to each by src/field/gpu-build.ts. Mirrors src/field/build.ts: node (i, j) of a
+// region sits at origin + (i, j) · cell; nodes of all regions are numbered consecutively
+// (region.offset is its first node), one invocation per node (or per cell in the guard).
+
+struct Region {
+  origin: vec2f,
+  cell: f32,
+  cols: u32,
+  rows: u32,
+  offset: u32,     // first node
+  prim_start: u32, // first primitive in `prims`
+  prim_count: u32,
+}
+
+struct Params {
+  total: u32,      // nodes in all regions
+  regions: u32,
+  iterations: u32, // fixed-point steps of the inversion
+  squeeze_cap: f32,
+  min_det: f32,
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> regions: array<Region>;
+
+// The region holding node n (regions are few: one per group of overlapping faces).
+fn region_of(n: u32) -> u32 {
+  var k = 0u;
+  for (var q = 1u; q < params.regions; q++) {
+    if (n >= regions[q].offset) {
+      k = q;
+    }
+  }
+  return k;
+}
+
+// Flat invocation index of a 1-D dispatch that may wrap into a second dimension.
+fn flat_id(gid: vec3u, groups: vec3u) -> u32 {
+  return gid.y * groups.x * 64u + gid.x;
+}

@@ -1,0 +1,97 @@
+// Field build, pass 2: the backward displacement d of every node, d = −f(node + d), as invert()
+// in src/field/build.ts: fixed-point steps from d = −f(node), then, where they have not
+// converged, Newton's method with backtracking. Nodes where f is zero keep d exactly zero, so
+// the field's support never grows; the outer ring is zero.
+
+@group(0) @binding(2) var<storage, read> forward: array<vec2f>;
+@group(0) @binding(3) var<storage, read_write> field: array<vec2f>;
+
+// f (and, in the last two entries, nothing else) at grid position g (in cells), bilinear.
+fn f_at(r: Region, g_in: vec2f) -> vec2f {
+  let max_g = vec2f(f32(r.cols - 1u), f32(r.rows - 1u));
+  let g = clamp(g_in, vec2f(0.0), max_g);
+  let i = min(floor(g), max_g - 1.0);
+  let s = g - i;
+  let n = r.offset + u32(i.y) * r.cols + u32(i.x);
+  let a = forward[n];
+  let b = forward[n + 1u];
+  let c = forward[n + r.cols];
+  let d = forward[n + r.cols + 1u];
+  return a * ((1.0 - s.x) * (1.0 - s.y)) + b * (s.x * (1.0 - s.y)) + c * ((1.0 - s.x) * s.y) + d * (s.x * s.y);
+}
+
+// Jacobian of f at g, per pixel: (∂fx/∂x, ∂fx/∂y, ∂fy/∂x, ∂fy/∂y).
+fn jacobian_at(r: Region, g_in: vec2f) -> vec4f {
+  let max_g = vec2f(f32(r.cols - 1u), f32(r.rows - 1u));
+  let g = clamp(g_in, vec2f(0.0), max_g);
+  let i = min(floor(g), max_g - 1.0);
+  let s = g - i;
+  let n = r.offset + u32(i.y) * r.cols + u32(i.x);
+  let a = forward[n];
+  let b = forward[n + 1u];
+  let c = forward[n + r.cols];
+  let d = forward[n + r.cols + 1u];
+  let dx = ((b - a) * (1.0 - s.y) + (d - c) * s.y) / r.cell;
+  let dy = ((c - a) * (1.0 - s.x) + (d - b) * s.x) / r.cell;
+  return vec4f(dx.x, dy.x, dx.y, dy.y);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let n = flat_id(gid, groups);
+  if (n >= params.total) {
+    return;
+  }
+  let r = regions[region_of(n)];
+  let local = n - r.offset;
+  let i = local % r.cols;
+  let j = local / r.cols;
+  var d = -forward[n];
+  if ((d.x == 0.0 && d.y == 0.0) || i == 0u || j == 0u || i + 1u == r.cols || j + 1u == r.rows) {
+    field[n] = vec2f(0.0);
+    return;
+  }
+  let node = vec2f(f32(i), f32(j));
+  let inv = 1.0 / r.cell;
+  let d0 = d;
+  for (var it = 0u; it < params.iterations; it++) {
+    d = -f_at(r, node + d * inv);
+  }
+  var res = length(d + f_at(r, node + d * inv));
+  if (res > 1e-3 * r.cell) {
+    let res0 = length(d0 + f_at(r, node + d0 * inv));
+    if (res0 < res) {
+      d = d0;
+      res = res0;
+    }
+    for (var it = 0; it < 30 && res > 1e-4 * r.cell; it++) {
+      let g = node + d * inv;
+      let rv = d + f_at(r, g);
+      let jf = jacobian_at(r, g);
+      let a = 1.0 + jf.x;
+      let b = jf.y;
+      let c = jf.z;
+      let e = 1.0 + jf.w;
+      let det = a * e - b * c;
+      if (!(abs(det) > 1e-9)) {
+        break;
+      }
+      let step = vec2f(e * rv.x - b * rv.y, a * rv.y - c * rv.x) / det;
+      var t = 1.0;
+      var next = res;
+      for (; t > 1.0 / 64.0; t *= 0.5) {
+        let trial = d - t * step;
+        next = length(trial + f_at(r, node + trial * inv));
+        if (next < res) {
+          break;
+        }
+      }
+      if (!(next < res)) {
+        break;
+      }
+      d -= t * step;
+      res = next;
+    }
+  }
+  field[n] = d;
+}
