@@ -1,18 +1,18 @@
 // Backward warp, compute form: output pixel p = (x + 0.5, y + 0.5) takes the source at p + d(p).
 //
 // Same result as warp.wgsl (the render form, kept for outputs that cannot be storage textures),
-// at a fraction of its cost where the rasteriser runs on the CPU: there, warp.wgsl's two storage
+// at a fraction of its cost where the rasteriser runs on the CPU: there, warp.wgsl's storage
 // loads per pixel cost more than the texture sample itself. Here one invocation owns one field
 // cell: it reads the cell's four nodes once and walks the cell's pixels (cell² of them, 64 for
-// the usual 8-px cell), so the field costs four loads per cell instead of two per pixel.
+// the usual 8-px cell), so the field costs four loads per cell instead of four per pixel.
 //
 // A workgroup is one tile of 8×8 cells taken from `tiles`: the CPU lists only the tiles whose
-// nodes are not all exactly zero; everything else in the output was already copied from the
-// source with copyTextureToTexture. Cells whose four nodes are zero return at once for the same
-// reason. Pixel (x, y) belongs to the cell the render form would interpolate it in (cell_of), so
-// the two forms do the same arithmetic on every pixel: the bilinear weights of sampleRegion()
-// in src/field/types.ts, then exactly one fetch of the image: a bilinear textureSampleLevel
-// where d != 0, else a textureLoad of its own texel (bit-exact).
+// nodes can be non-zero (src/warp/culling.ts); everything else in the output was already copied
+// from the source with copyTextureToTexture. Cells whose four nodes are zero return at once for
+// the same reason. Pixel (x, y) belongs to the cell the render form would interpolate it in
+// (cell_of), and both forms interpolate down the cell's edges, then across (per row here), so
+// they do the same arithmetic on every pixel, then exactly one fetch of the image: a bilinear
+// textureSampleLevel at p + d.
 
 struct Region {
   origin: vec2f,  // (x0, y0): position of node (0, 0), in pixels

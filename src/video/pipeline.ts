@@ -38,7 +38,9 @@ export interface FrameStats {
   detectMs: number;
   /** Tracking and smoothing. */
   trackMs: number;
+  /** Building the field ('cpu'), or only planning it ('gpu': its values are computed in the render's GPU work). */
   fieldMs: number;
+  field: 'gpu' | 'cpu';
   /** Upload, warp and present: GPU commands recorded and submitted (CPU side; the GPU finishes asynchronously). */
   renderMs: number;
   totalMs: number;
@@ -232,6 +234,7 @@ export class FramePipeline {
       detectMs: t1 - t0,
       trackMs: t2 - t1,
       fieldMs: t3 - t2,
+      field: this.fieldOnGpu ? 'gpu' : 'cpu',
       renderMs: t4 - t3,
       totalMs: t4 - t0,
       backend: this.backend,

@@ -259,6 +259,44 @@ describe('video: live camera reshaping in headless Chromium', () => {
     for (const k of [0, 1, 2, 6, 7, 8]) expect(r.seq[k].changed, `frame ${k}: no face, must be bit-exact`).toBe(0);
   });
 
+  it("fieldBuild 'gpu' (field in compute passes) and 'cpu' give the same frames (mean ≤ 0.5, max ≤ 3 of 255)", async () => {
+    const r = await page().page.evaluate(async () => {
+      const w = window as any;
+      const img = await createImageBitmap(await (await fetch('/test-fixtures/grace_hopper.jpg')).blob(), { resizeWidth: 320, resizeHeight: 375 });
+      const edits = [{ shape: 'big_eyes', strength: 1 }, { shape: 'slim_face', strength: 1 }, { shape: 'lip_height', strength: -0.7 }];
+      const frames: Record<string, Uint8ClampedArray> = {};
+      const used: string[] = [];
+      for (const fieldBuild of ['gpu', 'cpu']) {
+        const canvas = document.createElement('canvas');
+        document.body.append(canvas);
+        const vr = await w.lib.VideoReshaper.create({ canvas, edits, fieldBuild, smoothing: false });
+        for (let i = 0; i < 3; i++) used.push((await vr.renderFrame(img, 1000 + (i * 1000) / 30)).field);
+        frames[fieldBuild] = (await vr.snapshot()).data;
+        vr.close();
+        canvas.remove();
+      }
+      const c = new OffscreenCanvas(img.width, img.height);
+      const ctx = c.getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(img, 0, 0);
+      const plain = ctx.getImageData(0, 0, img.width, img.height).data;
+      let sum = 0;
+      let max = 0;
+      let changed = 0;
+      for (let i = 0; i < plain.length; i++) {
+        const d = Math.abs(frames.gpu[i] - frames.cpu[i]);
+        sum += d;
+        max = Math.max(max, d);
+        if (Math.abs(frames.gpu[i] - plain[i]) > 2) changed++;
+      }
+      return { mean: sum / plain.length, max, changed, used };
+    });
+    expect(r.used).toEqual(['gpu', 'gpu', 'gpu', 'cpu', 'cpu', 'cpu']);
+    console.log(`video frames, field on the GPU vs on the CPU: mean ${r.mean.toFixed(4)}, max ${r.max}; ${r.changed} values changed by the warp`);
+    expect(r.changed).toBeGreaterThan(2000);
+    expect(r.mean).toBeLessThanOrEqual(0.5);
+    expect(r.max).toBeLessThanOrEqual(3);
+  });
+
   it('smoothing: with landmark noise on 60 identical frames the warped face flickers ≥ 5× less; a moved face is followed within 4 frames', async () => {
     const r = await page().page.evaluate(async () => {
       const w = window as any;
