@@ -42,3 +42,17 @@ fn region_of(n: u32) -> u32 {
 fn flat_id(gid: vec3u, groups: vec3u) -> u32 {
   return gid.y * groups.x * 64u + gid.x;
 }
+
+// Node n's region (index and record) and its column and row in that region's grid.
+struct Node {
+  k: u32,
+  r: Region,
+  ij: vec2u,
+}
+
+fn node_of(n: u32) -> Node {
+  let k = region_of(n);
+  let r = regions[k];
+  let local = n - r.offset;
+  return Node(k, r, vec2u(local % r.cols, local / r.cols));
+}

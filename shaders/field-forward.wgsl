@@ -60,10 +60,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   if (n >= params.total) {
     return;
   }
-  let r = regions[region_of(n)];
-  let local = n - r.offset;
-  let i = local % r.cols;
-  let j = local / r.cols;
+  let at = node_of(n);
+  let r = at.r;
+  let i = at.ij.x;
+  let j = at.ij.y;
   var f = vec2f(0.0);
   // The outer ring stays zero (it lies outside every primitive's bounds).
   if (i > 0u && j > 0u && i + 1u < r.cols && j + 1u < r.rows) {

@@ -71,11 +71,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   }
   workgroupBarrier();
   if (n < params.total) {
-    let k = region_of(n);
-    let r = regions[k];
-    let local = n - r.offset;
-    let s = cell_alpha(r, n, local % r.cols, local / r.cols);
+    let at = node_of(n);
+    let s = cell_alpha(at.r, n, at.ij.x, at.ij.y);
     if (s < 1.0) {
+      let k = at.k;
       if (k == k0) {
         atomicMin(&group_min, bitcast<u32>(s));
       } else {

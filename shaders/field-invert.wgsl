@@ -6,31 +6,39 @@
 @group(0) @binding(2) var<storage, read> forward: array<vec2f>;
 @group(0) @binding(3) var<storage, read_write> field: array<vec2f>;
 
-// f (and, in the last two entries, nothing else) at grid position g (in cells), bilinear.
-fn f_at(r: Region, g_in: vec2f) -> vec2f {
+// The cell holding grid position g (in cells, clamped to the grid as sampleForward() does): its
+// four corners' f (00, 10, 01, 11) and g's place s in it.
+struct Cell {
+  a: vec2f,
+  b: vec2f,
+  c: vec2f,
+  d: vec2f,
+  s: vec2f,
+}
+
+fn cell_at(r: Region, g_in: vec2f) -> Cell {
   let max_g = vec2f(f32(r.cols - 1u), f32(r.rows - 1u));
   let g = clamp(g_in, vec2f(0.0), max_g);
   let i = min(floor(g), max_g - 1.0);
-  let s = g - i;
   let n = r.offset + u32(i.y) * r.cols + u32(i.x);
-  let a = forward[n];
-  let b = forward[n + 1u];
-  let c = forward[n + r.cols];
-  let d = forward[n + r.cols + 1u];
-  return a * ((1.0 - s.x) * (1.0 - s.y)) + b * (s.x * (1.0 - s.y)) + c * ((1.0 - s.x) * s.y) + d * (s.x * s.y);
+  return Cell(forward[n], forward[n + 1u], forward[n + r.cols], forward[n + r.cols + 1u], g - i);
+}
+
+// f at grid position g, bilinear.
+fn f_at(r: Region, g: vec2f) -> vec2f {
+  let q = cell_at(r, g);
+  let s = q.s;
+  return q.a * ((1.0 - s.x) * (1.0 - s.y)) + q.b * (s.x * (1.0 - s.y)) + q.c * ((1.0 - s.x) * s.y) + q.d * (s.x * s.y);
 }
 
 // Jacobian of f at g, per pixel: (∂fx/∂x, ∂fx/∂y, ∂fy/∂x, ∂fy/∂y).
-fn jacobian_at(r: Region, g_in: vec2f) -> vec4f {
-  let max_g = vec2f(f32(r.cols - 1u), f32(r.rows - 1u));
-  let g = clamp(g_in, vec2f(0.0), max_g);
-  let i = min(floor(g), max_g - 1.0);
-  let s = g - i;
-  let n = r.offset + u32(i.y) * r.cols + u32(i.x);
-  let a = forward[n];
-  let b = forward[n + 1u];
-  let c = forward[n + r.cols];
-  let d = forward[n + r.cols + 1u];
+fn jacobian_at(r: Region, g: vec2f) -> vec4f {
+  let q = cell_at(r, g);
+  let s = q.s;
+  let a = q.a;
+  let b = q.b;
+  let c = q.c;
+  let d = q.d;
   let dx = ((b - a) * (1.0 - s.y) + (d - c) * s.y) / r.cell;
   let dy = ((c - a) * (1.0 - s.x) + (d - b) * s.x) / r.cell;
   return vec4f(dx.x, dy.x, dx.y, dy.y);
@@ -42,10 +50,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   if (n >= params.total) {
     return;
   }
-  let r = regions[region_of(n)];
-  let local = n - r.offset;
-  let i = local % r.cols;
-  let j = local / r.cols;
+  let at = node_of(n);
+  let r = at.r;
+  let i = at.ij.x;
+  let j = at.ij.y;
   var d = -forward[n];
   if ((d.x == 0.0 && d.y == 0.0) || i == 0u || j == 0u || i + 1u == r.cols || j + 1u == r.rows) {
     field[n] = vec2f(0.0);
