@@ -25,6 +25,11 @@ export interface BenchFigures {
   detect_ms: number;
   reshape_e2e_webgpu_ms: number;
   ratio_gpu_warp_to_copy: number;
+  /** GPU time (timestamp queries, where the device has 'timestamp-query'; else absent) of the copy and of the warp (both fields), in ms. */
+  gpu_copy_1080p_timestamp_ms?: number;
+  gpu_warp_1080p_timestamp_ms?: number;
+  gpu_warp_gpu_field_1080p_timestamp_ms?: number;
+  gpu_warp_cpu_field_1080p_timestamp_ms?: number;
 }
 
 export async function runBenchInPage(sourceUrl: string, runs: number): Promise<BenchFigures> {
@@ -59,7 +64,9 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
   const edits = I.SHAPE_NAMES.map((shape: string) => ({ shape, strength: 1 }));
 
   // --- GPU objects, created once (as the library does). ---
-  const { device, adapter } = await I.requestGpuDevice({ label: 'bench device' });
+  const { device, adapter } = await I.requestGpuDevice({ label: 'bench device', optionalFeatures: ['timestamp-query'] });
+  const timer = I.GpuTimer.supported(device) ? new I.GpuTimer(device) : null;
+  const gpuT = { copy: [] as number[], warp: [] as number[], gpuField: [] as number[], cpuField: [] as number[] };
   const uploader = new I.TextureUploader(device);
   const warper = new I.GpuWarper(device);
   const yardstick = new I.CopyYardstick(device);
@@ -80,21 +87,21 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
   };
   for (let i = -2; i < runs; i++) {
     const copy = await time(async () => {
-      yardstick.run(srcTex);
+      yardstick.run(srcTex, timer?.next());
       await device.queue.onSubmittedWorkDone();
     });
     // The library's GPU path: the field where 'auto' puts it on this adapter, then the warp.
     const onGpu = I.fieldOnGpu(device);
     const warp = await time(async () => {
-      warper.warp(srcTex, onGpu ? I.planField(1920, 1080, [{ face, edits }]) : I.buildField(1920, 1080, [{ face, edits }]));
+      warper.warp(srcTex, onGpu ? I.planField(1920, 1080, [{ face, edits }]) : I.buildField(1920, 1080, [{ face, edits }]), undefined, timer?.next());
       await device.queue.onSubmittedWorkDone();
     });
     const gpuField = await time(async () => {
-      warper.warp(srcTex, I.planField(1920, 1080, [{ face, edits }]));
+      warper.warp(srcTex, I.planField(1920, 1080, [{ face, edits }]), undefined, timer?.next());
       await device.queue.onSubmittedWorkDone();
     });
     const cpuField = await time(async () => {
-      warper.warp(srcTex, I.buildField(1920, 1080, [{ face, edits }]));
+      warper.warp(srcTex, I.buildField(1920, 1080, [{ face, edits }]), undefined, timer?.next());
       await device.queue.onSubmittedWorkDone();
     });
     const plan = await time(() => I.planField(1920, 1080, [{ face, edits }]));
@@ -102,7 +109,15 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     const cpu = await time(() => I.warpCpu(pixels, field0));
     const det = await time(() => detector.detect(photo));
     const e2e = await time(() => reshaper.reshape(photo, { edits, faces: [face], output: 'imageBitmap' }).then((r: any) => r.image.close()));
+    // Outside the timed spans: resolve this run's four timestamp pairs.
+    const stamps = timer ? await timer.read() : [];
     if (i < 0) continue; // warm-up
+    if (stamps.length === 4) {
+      gpuT.copy.push(stamps[0]);
+      gpuT.warp.push(stamps[1]);
+      gpuT.gpuField.push(stamps[2]);
+      gpuT.cpuField.push(stamps[3]);
+    }
     t.copy.push(copy);
     t.warp.push(warp);
     t.gpuField.push(gpuField);
@@ -132,7 +147,16 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     detect_ms: median(t.detect),
     reshape_e2e_webgpu_ms: median(t.e2e),
     ratio_gpu_warp_to_copy: median(t.warp) / median(t.copy),
+    ...(gpuT.copy.length
+      ? {
+          gpu_copy_1080p_timestamp_ms: median(gpuT.copy),
+          gpu_warp_1080p_timestamp_ms: median(gpuT.warp),
+          gpu_warp_gpu_field_1080p_timestamp_ms: median(gpuT.gpuField),
+          gpu_warp_cpu_field_1080p_timestamp_ms: median(gpuT.cpuField),
+        }
+      : {}),
   };
+  timer?.destroy();
   reshaper.close();
   yardstick.destroy();
   warper.destroy();

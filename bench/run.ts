@@ -33,6 +33,12 @@ try {
     console.log(`  ratio to yardstick  ${f(r.ratio_gpu_warp_to_copy)}   (target ≤ 0.5)`);
     console.log(`  field on the GPU    ${f(r.gpu_warp_gpu_field_1080p_ms)}   (plan ${r.field_plan_ms.toFixed(2)} ms on the CPU, field in compute passes; ratio ${(r.gpu_warp_gpu_field_1080p_ms / r.gpu_copy_1080p_ms).toFixed(2)})`);
     console.log(`  field on the CPU    ${f(r.gpu_warp_cpu_field_1080p_ms)}   (built in JavaScript and uploaded; ratio ${(r.gpu_warp_cpu_field_1080p_ms / r.gpu_copy_1080p_ms).toFixed(2)}; warp form: ${r.gpu_warp_form})`);
+    if (r.gpu_copy_1080p_timestamp_ms !== undefined) {
+      console.log(
+        `  GPU timestamps      copy ${r.gpu_copy_1080p_timestamp_ms.toFixed(2)} ms, warp ${r.gpu_warp_1080p_timestamp_ms!.toFixed(2)} ms (ratio ${(r.gpu_warp_1080p_timestamp_ms! / r.gpu_copy_1080p_timestamp_ms).toFixed(2)}; ` +
+          `field on the GPU ${r.gpu_warp_gpu_field_1080p_timestamp_ms!.toFixed(2)} ms, uploaded CPU field ${r.gpu_warp_cpu_field_1080p_timestamp_ms!.toFixed(2)} ms)`,
+      );
+    }
     console.log(`cpu_warp_1080p_ms     ${f(r.cpu_warp_1080p_ms)}   (CPU reference warp, same field; target ≤ 35)`);
     console.log(`field_build_ms        ${f(r.field_build_ms)}   (the field on the CPU, as the CPU backend builds it)`);
     console.log(`detect_ms             ${f(r.detect_ms)}   (landmarks, CPU delegate, IMAGE mode, no tiling)`);

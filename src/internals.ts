@@ -20,3 +20,4 @@ export * from './field/build';
 export * from './field/jacobian';
 export { SHAPE_NAMES } from './shapes/names';
 export { GpuFieldBuilder, ALPHA_ONE_BITS, fieldOnGpu } from './field/gpu-build';
+export * from './warp/timing';

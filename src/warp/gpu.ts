@@ -6,6 +6,7 @@ import { ALPHA_ONE_BITS, GpuFieldBuilder } from '../field/gpu-build';
 import type { DisplacementField, FieldRegion } from '../field/types';
 import { boundsLive, buildSpans, buildTiles, nodesLive, pixelRect, SPAN_BYTES, TILE_BYTES, type Staging } from './culling';
 import { assertDeviceAlive, watchDevice } from './device';
+import { stamp, type GpuTiming } from './timing';
 
 export interface GpuWarperOptions {
   /** Format of the output textures this warper allocates (default 'rgba8unorm'). */
@@ -159,9 +160,9 @@ export class GpuWarper {
    * (buildField) or a plan (planField) whose values are then computed on the GPU in the same
    * submission (src/field/gpu-build.ts): only its primitives are uploaded. Either must have
    * src's size; `target` must have src's size, differ from src and have COPY_DST |
-   * RENDER_ATTACHMENT usage.
+   * RENDER_ATTACHMENT usage. `timing` (bench) brackets all the work with GPU timestamps.
    */
-  warp(src: GPUTexture, field: DisplacementField | FieldPlan, target?: GPUTexture): GPUTexture {
+  warp(src: GPUTexture, field: DisplacementField | FieldPlan, target?: GPUTexture, timing?: GpuTiming): GPUTexture {
     if (this.destroyed) throw new FaceReshapeError('CLOSED', 'GpuWarper.warp() called after destroy().');
     assertDeviceAlive(this.device, 'the GPU warp');
     const { width, height } = src;
@@ -188,6 +189,7 @@ export class GpuWarper {
     const plan = 'groups' in field ? field : null;
     const live = plan ? boundsLive(plan) : nodesLive(field as DisplacementField);
     const encoder = this.device.createCommandEncoder({ label: `${this.label} encoder` });
+    stamp(encoder, timing, 'begin');
     let fieldReady = false;
     // The field's values and guard factors: computed here on the GPU for a plan, uploaded for a CPU field.
     const prepareField = () => {
@@ -236,6 +238,7 @@ export class GpuWarper {
         pass.end();
       }
     }
+    stamp(encoder, timing, 'end');
     this.device.queue.submit([encoder.finish()]);
     return out;
   }

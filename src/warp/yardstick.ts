@@ -2,6 +2,7 @@ import copyWgsl from '../../shaders/copy.wgsl?raw';
 import { FaceReshapeError } from '../errors';
 import { assertDeviceAlive, watchDevice } from './device';
 import { WARP_OUTPUT_USAGE } from './gpu';
+import { stamp, type GpuTiming } from './timing';
 
 /**
  * The benchmark yardstick (contract section 7, `gpu_copy_1080p_ms`): a full-frame render pass
@@ -48,7 +49,7 @@ export class CopyYardstick {
   }
 
   /** Samples `src` once per pixel into a texture of the same size and submits. Returns that texture (owned by the yardstick). */
-  run(src: GPUTexture): GPUTexture {
+  run(src: GPUTexture, timing?: GpuTiming): GPUTexture {
     if (this.destroyed) throw new FaceReshapeError('CLOSED', 'CopyYardstick.run() called after destroy().');
     assertDeviceAlive(this.device, 'the copy yardstick');
     let out = this.output;
@@ -75,6 +76,7 @@ export class CopyYardstick {
       this.bindGroups.set(src, group);
     }
     const encoder = this.device.createCommandEncoder({ label: 'yardstick encoder' });
+    stamp(encoder, timing, 'begin');
     const pass = encoder.beginRenderPass({
       label: 'yardstick pass',
       colorAttachments: [{ view: out.createView({ label: 'yardstick output view' }), loadOp: 'clear', clearValue: [0, 0, 0, 0], storeOp: 'store' }],
@@ -83,6 +85,7 @@ export class CopyYardstick {
     pass.setBindGroup(0, group);
     pass.draw(3);
     pass.end();
+    stamp(encoder, timing, 'end');
     this.device.queue.submit([encoder.finish()]);
     return out;
   }

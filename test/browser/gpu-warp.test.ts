@@ -381,6 +381,44 @@ describe('GPU warp (SwiftShader)', () => {
     }
   });
 
+  it('GPU timestamps (bench): a timer brackets the yardstick and the warp, and the output is unchanged by it', async () => {
+    const r = await run(async () => {
+      const gw = (window as any).gw;
+      const I = (window as any).internals;
+      const { device } = await I.requestGpuDevice({ label: 'timestamp test device', optionalFeatures: ['timestamp-query'] });
+      if (!I.GpuTimer.supported(device)) return { supported: false, durations: [] as number[], same: 0 };
+      const timer = new I.GpuTimer(device, 4);
+      const uploader = new I.TextureUploader(device);
+      const warper = new I.GpuWarper(device);
+      const yard = new I.CopyYardstick(device);
+      const reader = new I.TextureReader(device);
+      const img = gw.pattern(200, 120);
+      const field = gw.swirl(200, 120, [[20, 10, 180, 110]], 6, 5);
+      const src = uploader.upload(img);
+      yard.run(src, timer.next());
+      const timed = await reader.readImageData(warper.warp(src, field, undefined, timer.next()));
+      const durations = await timer.read();
+      const plain = await reader.readImageData(warper.warp(src, field));
+      let full = '';
+      try {
+        for (let k = 0; k < 5; k++) timer.next();
+      } catch (e: any) {
+        full = e.name;
+      }
+      timer.destroy();
+      timer.destroy();
+      for (const o of [uploader, warper, yard, reader]) o.destroy();
+      device.destroy();
+      return { supported: true, durations, same: gw.diff(timed.data, plain.data).max, full };
+    });
+    // SwiftShader has 'timestamp-query'; a GPU without it would report no timestamps, not fail.
+    expect(r.supported).toBe(true);
+    expect(r.durations).toHaveLength(2);
+    for (const d of r.durations) expect(d).toBeGreaterThan(0);
+    expect(r.same).toBe(0);
+    expect((r as any).full).toBe('RangeError');
+  });
+
   it('toImageBitmap gives the texture pixels (ImageData path; the canvas path is opt-in and not run on SwiftShader)', async () => {
     const r = await run(async () => {
       const gw = (window as any).gw;
