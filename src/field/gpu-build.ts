@@ -227,5 +227,8 @@ export type FieldBuild = 'auto' | 'gpu' | 'cpu';
 export function fieldOnGpu(device: GPUDevice, choice: FieldBuild = 'auto'): boolean {
   if (choice !== 'auto') return choice === 'gpu';
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
-  return !info?.isFallbackAdapter;
+  if (!info) return true;
+  // isFallbackAdapter is recent; the adapter's name still tells SwiftShader where it is missing.
+  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
+  return !info.isFallbackAdapter && !/swiftshader/i.test(text);
 }

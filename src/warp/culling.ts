@@ -1,4 +1,5 @@
 import type { FieldPlan } from '../field/build';
+import { FaceReshapeError } from '../errors';
 import { primitiveBounds } from '../shapes/primitives';
 import type { DisplacementField, FieldRegion } from '../field/types';
 
@@ -85,7 +86,10 @@ export function boundsLive(plan: FieldPlan): TileTest {
     const x1 = r.x0 + i1 * r.cell;
     const y0 = r.y0 + j0 * r.cell;
     const y1 = r.y0 + j1 * r.cell;
-    return (bounds.get(r) ?? []).some((b) => b[0] < x1 && b[2] > x0 && b[1] < y1 && b[3] > y0);
+    const list = bounds.get(r);
+    // The warper passes the plan's own region objects; anything else would silently draw nothing.
+    if (!list) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'Warp culling: a region that is not part of the field plan.');
+    return list.some((b) => b[0] < x1 && b[2] > x0 && b[1] < y1 && b[3] > y0);
   };
 }
 

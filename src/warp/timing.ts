@@ -52,7 +52,10 @@ export class GpuTimer {
     return { querySet: this.querySet, begin, end: begin + 1 };
   }
 
-  /** Durations (ms) of the pairs handed out since the last read, in order. */
+  /**
+   * Durations (ms) of the pairs handed out since the last read, in order. A pair whose work was
+   * never submitted reads as 0 (and a device whose clock steps back gives 0, not a negative).
+   */
   async read(): Promise<number[]> {
     const n = this.used;
     this.used = 0;
@@ -64,7 +67,7 @@ export class GpuTimer {
     await this.readback.mapAsync(GPUMapMode.READ, 0, n * 16);
     const t = new BigUint64Array(this.readback.getMappedRange(0, n * 16).slice(0));
     this.readback.unmap();
-    return Array.from({ length: n }, (_, k) => Number(t[2 * k + 1] - t[2 * k]) / 1e6);
+    return Array.from({ length: n }, (_, k) => (t[2 * k + 1] > t[2 * k] ? Number(t[2 * k + 1] - t[2 * k]) / 1e6 : 0));
   }
 
   destroy(): void {

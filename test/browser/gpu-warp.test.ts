@@ -264,10 +264,11 @@ describe('GPU warp (SwiftShader)', () => {
       const warped = await s.reader.readImageData(s.warper.warp(src, field));
       const viaRgba = (await gw.gpuWarp(img, field)).result;
       src.destroy();
-      return { identity: gw.diff(empty.data, img.data).max, vsRgba: gw.diff(warped.data, viaRgba.data).max };
+      return { identity: gw.diff(empty.data, img.data).max, vsRgba: gw.diff(warped.data, viaRgba.data).max, fallback: !!(s.device as any).adapterInfo?.isFallbackAdapter };
     });
     expect(r.identity).toBe(0);
-    expect(r.vsRgba).toBe(0);
+    // The render form (this source) against the compute form (rgba): see the forms test below.
+    expect(r.vsRgba).toBeLessThanOrEqual(r.fallback ? 0 : 1);
   });
 
   it('warps into a caller target, alternates its own outputs, and accepts its own output as the next source', async () => {
@@ -358,7 +359,8 @@ describe('GPU warp (SwiftShader)', () => {
         gw.swirl(W, H, [[0, 0, 160, 140]], 2, 6),
         gw.swirl(W, H, [[30, 40, 230, 260], [260, 300, W - 10, H - 20]], 7.25, 10),
       ];
-      const out: Array<{ forms: string[]; max: number; changed: number }> = [];
+      const fallback = !!(s.device as any).adapterInfo?.isFallbackAdapter;
+      const out: Array<{ forms: string[]; max: number; changed: number; fallback: boolean }> = [];
       for (const field of fields) {
         const a = await s.reader.readImageData(s.warper.warp(src, field));
         const formA = s.warper.lastPass;
@@ -367,7 +369,7 @@ describe('GPU warp (SwiftShader)', () => {
         const source = await s.reader.readImageData(src);
         let changed = 0;
         for (let i = 0; i < a.data.length; i += 4) if (a.data[i] !== source.data[i]) changed++;
-        out.push({ forms: [formA, formB], max: gw.diff(a.data, b.data).max, changed });
+        out.push({ forms: [formA, formB], max: gw.diff(a.data, b.data).max, changed, fallback });
       }
       target.destroy();
       src.destroy();
@@ -377,7 +379,9 @@ describe('GPU warp (SwiftShader)', () => {
     for (const f of r) {
       expect(f.forms).toEqual(['cells', 'spans']);
       expect(f.changed).toBeGreaterThan(500);
-      expect(f.max).toBe(0);
+      // Same arithmetic in both; a hardware compiler may still fuse a multiply-add differently in a
+      // fragment and a compute shader, hence one level of slack off SwiftShader.
+      expect(f.max).toBeLessThanOrEqual(f.fallback ? 0 : 1);
     }
   });
 
