@@ -220,9 +220,10 @@ export type FieldBuild = 'auto' | 'gpu' | 'cpu';
 /**
  * Whether to compute the field on the GPU. 'auto': yes, unless the device comes from a fallback
  * adapter (a GPU emulated on the CPU, such as SwiftShader), where the emulated compute passes
- * take 3–5× longer than building the field in JavaScript (measured: 35–50 ms against 9–16 ms for
- * all 22 shapes on a 600 px face). On a real GPU they take microseconds, while the CPU build
- * costs milliseconds of main-thread time per frame.
+ * take several times longer than building the field in JavaScript (measured on a 2-core host:
+ * 35–60 ms of GPU time against 9–11 ms for all 22 shapes on a 600 px face). On a real GPU they
+ * are a few thousand small invocations, while the CPU build costs milliseconds of main-thread
+ * time per call or frame.
  */
 export function fieldOnGpu(device: GPUDevice, choice: FieldBuild = 'auto'): boolean {
   if (choice !== 'auto') return choice === 'gpu';
