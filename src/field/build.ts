@@ -379,22 +379,15 @@ export function buildFieldWithInfo(width: number, height: number, items: readonl
     const fx = f64('fx', n);
     const fy = f64('fy', n);
     evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, plan.squeezeCap, f64);
+    if (options.forward) {
+      for (let q = 0; q < n; q++) {
+        options.forward.data[(r.offset + q) * 2] = fx[q];
+        options.forward.data[(r.offset + q) * 2 + 1] = fy[q];
+      }
+    }
     invert(r, fx, fy, data, r.offset, plan.iterations);
   });
   const field: DisplacementField = { width, height, regions, data };
-  if (options.forward) {
-    groups.forEach((gr, k) => {
-      const r = regions[k];
-      const n = r.cols * r.rows;
-      const fx = new Float64Array(n);
-      const fy = new Float64Array(n);
-      evalForward(r, gr.prims, gr.face, gr.edit, fx, fy, plan.squeezeCap, f64);
-      for (let q = 0; q < n; q++) {
-        options.forward!.data[(r.offset + q) * 2] = fx[q];
-        options.forward!.data[(r.offset + q) * 2 + 1] = fy[q];
-      }
-    });
-  }
   const scales = plan.minDet > 0 ? guardFolds(field, plan.minDet) : regions.map(() => 1);
   return { field, scales, primitives: groups.map((gr) => gr.prims) };
 }

@@ -2,15 +2,14 @@ import commonWgsl from '../../shaders/field-common.wgsl?raw';
 import forwardWgsl from '../../shaders/field-forward.wgsl?raw';
 import guardWgsl from '../../shaders/field-guard.wgsl?raw';
 import invertWgsl from '../../shaders/field-invert.wgsl?raw';
+import { dispatchGrid, ensureBuffer, growSize, MIN_BUFFER_BYTES } from '../warp/sizing';
 import type { FieldPlan } from './build';
 
 /** Bytes per record; mirror `struct Region` in shaders/field-common.wgsl and `struct Prim` in field-forward.wgsl. */
 const REGION_BYTES = 32;
 const PRIM_BYTES = 80;
 const PARAMS_BYTES = 32;
-const MIN_BUFFER_BYTES = 4096;
 const WORKGROUP = 64;
-const MAX_GROUPS = 65535;
 /** bitcast<u32>(1.0f): the fold-guard factor of a region nothing folds in. */
 export const ALPHA_ONE_BITS = 0x3f800000;
 
@@ -18,12 +17,6 @@ export const ALPHA_ONE_BITS = 0x3f800000;
 export interface GpuFieldTarget {
   field: GPUBuffer;
   alpha: GPUBuffer;
-}
-
-function grownSize(need: number): number {
-  let size = MIN_BUFFER_BYTES;
-  while (size < need) size *= 2;
-  return size;
 }
 
 /**
@@ -104,8 +97,8 @@ export class GpuFieldBuilder {
     // compressions sorted by face and edit (the forward pass saturates them per face).
     let primCount = 0;
     plan.groups.forEach((g) => (primCount += g.prims.length));
-    if (plan.regions.length * REGION_BYTES > this.regionStaging.byteLength) this.regionStaging = new ArrayBuffer(grownSize(plan.regions.length * REGION_BYTES));
-    if (primCount * PRIM_BYTES > this.primStaging.byteLength) this.primStaging = new ArrayBuffer(grownSize(primCount * PRIM_BYTES));
+    if (plan.regions.length * REGION_BYTES > this.regionStaging.byteLength) this.regionStaging = new ArrayBuffer(growSize(plan.regions.length * REGION_BYTES));
+    if (primCount * PRIM_BYTES > this.primStaging.byteLength) this.primStaging = new ArrayBuffer(growSize(primCount * PRIM_BYTES));
     const rf = new Float32Array(this.regionStaging);
     const ru = new Uint32Array(this.regionStaging);
     const pf = new Float32Array(this.primStaging);
@@ -139,20 +132,14 @@ export class GpuFieldBuilder {
     });
     this.regions = this.upload(this.regions, 'regions', this.regionStaging, plan.regions.length * REGION_BYTES);
     this.prims = this.upload(this.prims, 'primitives', this.primStaging, primCount * PRIM_BYTES);
-    if (total * 8 > this.forward.size) {
-      this.forward.destroy();
-      this.forward = this.storage('forward motion', grownSize(total * 8));
-      this.generation++;
-    }
+    this.forward = this.ensure(this.forward, 'forward motion', total * 8);
     const params = new ArrayBuffer(PARAMS_BYTES);
     new Uint32Array(params, 0, 3).set([total, plan.regions.length, plan.iterations]);
     new Float32Array(params, 12, 2).set([plan.squeezeCap, plan.minDet]);
     q.writeBuffer(this.params, 0, params);
     q.writeBuffer(out.alpha, 0, new Uint32Array(plan.regions.length).fill(ALPHA_ONE_BITS));
 
-    const groups = Math.ceil(total / WORKGROUP);
-    const gx = Math.min(groups, MAX_GROUPS);
-    const gy = Math.ceil(groups / gx);
+    const [gx, gy] = dispatchGrid(Math.ceil(total / WORKGROUP));
     const groupsFor = this.bindGroupsFor(out);
     const pass = encoder.beginComputePass({ label: `${this.label} build pass` });
     // Dispatches in one pass run in order, each seeing the previous one's writes.
@@ -204,13 +191,16 @@ export class GpuFieldBuilder {
   }
 
   private upload(buffer: GPUBuffer, what: string, data: ArrayBuffer, bytes: number): GPUBuffer {
-    if (bytes > buffer.size) {
-      buffer.destroy();
-      buffer = this.storage(what, grownSize(bytes));
-      this.generation++;
-    }
+    buffer = this.ensure(buffer, what, bytes);
     if (bytes > 0) this.device.queue.writeBuffer(buffer, 0, data, 0, bytes);
     return buffer;
+  }
+
+  /** `buffer`, or a larger replacement (cached bind groups then go stale). */
+  private ensure(buffer: GPUBuffer, what: string, bytes: number): GPUBuffer {
+    const next = ensureBuffer(buffer, bytes, (size) => this.storage(what, size));
+    if (next !== buffer) this.generation++;
+    return next;
   }
 }
 

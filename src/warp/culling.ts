@@ -1,6 +1,7 @@
 import type { FieldPlan } from '../field/build';
 import { FaceReshapeError } from '../errors';
 import { primitiveBounds } from '../shapes/primitives';
+import { dispatchGrid, growSize } from './sizing';
 import type { DisplacementField, FieldRegion } from '../field/types';
 
 /**
@@ -19,14 +20,10 @@ export const TILE_BYTES = 16;
 export const TILE_CELLS = 8;
 /** Tile record that pads the list up to the dispatch size (`NO_TILE` in warp-cells.wgsl). */
 const NO_TILE = 0xffffffff;
-/** Most workgroups per dispatch dimension (WebGPU's default maxComputeWorkgroupsPerDimension). */
-const MAX_GROUPS = 65535;
 
 function grow(staging: Staging, need: number): void {
   if (need <= staging.buffer.byteLength) return;
-  let size = Math.max(4096, staging.buffer.byteLength);
-  while (size < need) size *= 2;
-  const grown = new ArrayBuffer(size);
+  const grown = new ArrayBuffer(growSize(need));
   new Uint8Array(grown).set(new Uint8Array(staging.buffer));
   staging.buffer = grown;
 }
@@ -180,9 +177,7 @@ export function buildTiles(regions: readonly FieldRegion[], live: TileTest, widt
       if (isLive) push(index, tx * TILE_CELLS, ty * TILE_CELLS);
     });
   });
-  if (count === 0) return { count, groups: [0, 0] };
-  const gx = Math.min(count, MAX_GROUPS);
-  const gy = Math.ceil(count / gx);
+  const [gx, gy] = dispatchGrid(count);
   for (let k = count; k < gx * gy; k++) {
     grow(out, (k + 1) * TILE_BYTES);
     new Uint32Array(out.buffer, k * TILE_BYTES, 4).set([NO_TILE, 0, 0, 0]);

@@ -4,6 +4,7 @@ import { FaceReshapeError } from '../errors';
 import type { FieldPlan } from '../field/build';
 import { ALPHA_ONE_BITS, GpuFieldBuilder } from '../field/gpu-build';
 import type { DisplacementField, FieldRegion } from '../field/types';
+import { ensureBuffer, growSize, MIN_BUFFER_BYTES } from './sizing';
 import { boundsLive, buildSpans, buildTiles, nodesLive, pixelRect, SPAN_BYTES, TILE_BYTES, type Staging } from './culling';
 import { assertDeviceAlive, watchDevice } from './device';
 import { stamp, type GpuTiming } from './timing';
@@ -30,7 +31,6 @@ const STORAGE_FORMAT: GPUTextureFormat = 'rgba8unorm';
 
 /** Bytes per record; mirror `struct Region` in shaders/warp.wgsl and shaders/warp-cells.wgsl. */
 const REGION_BYTES = 48;
-const MIN_BUFFER_BYTES = 4096;
 /** Culling granularity of the render form: regions are cut into tiles of about this many pixels a side. */
 const TILE_PX = 32;
 /** Output textures are kept for this many distinct sizes (two ping-pong slots each). */
@@ -44,12 +44,6 @@ interface OutputSlots {
 /** Formats copyTextureToTexture accepts between each other (equal, or differing only by -srgb). */
 function copyCompatible(a: GPUTextureFormat, b: GPUTextureFormat): boolean {
   return a.replace('-srgb', '') === b.replace('-srgb', '');
-}
-
-function growSize(need: number): number {
-  let size = MIN_BUFFER_BYTES;
-  while (size < need) size *= 2;
-  return size;
 }
 
 /**
@@ -75,7 +69,6 @@ export class GpuWarper {
   private readonly bindGroupLayout: GPUBindGroupLayout;
   private readonly pipelineLayout: GPUPipelineLayout;
   private readonly pipelines = new Map<GPUTextureFormat, GPURenderPipeline>();
-  private readonly cellsModule: GPUShaderModule;
   private readonly cellsBindGroupLayout: GPUBindGroupLayout;
   private readonly cellsPipeline: GPUComputePipeline;
   private readonly sampler: GPUSampler;
@@ -120,7 +113,6 @@ export class GpuWarper {
     });
     this.pipelineLayout = device.createPipelineLayout({ label: `${this.label} pipeline layout`, bindGroupLayouts: [this.bindGroupLayout] });
     this.pipelineFor(this.format);
-    this.cellsModule = device.createShaderModule({ label: `${this.label} cells shader`, code: warpCellsWgsl });
     this.cellsBindGroupLayout = device.createBindGroupLayout({
       label: `${this.label} cells bind group layout`,
       entries: [
@@ -136,7 +128,7 @@ export class GpuWarper {
     this.cellsPipeline = device.createComputePipeline({
       label: `${this.label} cells pipeline`,
       layout: device.createPipelineLayout({ label: `${this.label} cells pipeline layout`, bindGroupLayouts: [this.cellsBindGroupLayout] }),
-      compute: { module: this.cellsModule, entryPoint: 'main' },
+      compute: { module: device.createShaderModule({ label: `${this.label} cells shader`, code: warpCellsWgsl }), entryPoint: 'main' },
     });
     this.sampler = device.createSampler({
       label: `${this.label} bilinear clamp sampler`,
@@ -190,23 +182,6 @@ export class GpuWarper {
     const live = plan ? boundsLive(plan) : nodesLive(field as DisplacementField);
     const encoder = this.device.createCommandEncoder({ label: `${this.label} encoder` });
     stamp(encoder, timing, 'begin');
-    let fieldReady = false;
-    // The field's values and guard factors: computed here on the GPU for a plan, uploaded for a CPU field.
-    const prepareField = () => {
-      if (fieldReady) return;
-      fieldReady = true;
-      this.uploadRegions(field.regions, regions, width, height);
-      if (plan) {
-        this.fieldBuffer = this.ensure(this.fieldBuffer, 'field', GpuFieldBuilder.fieldBytes(plan));
-        this.alphaBuffer = this.ensure(this.alphaBuffer, 'fold guard', GpuFieldBuilder.alphaBytes(plan));
-        this.builder.encode(encoder, plan, { field: this.fieldBuffer, alpha: this.alphaBuffer });
-      } else {
-        const data = (field as DisplacementField).data;
-        this.fieldBuffer = this.upload(this.fieldBuffer, 'field', data.buffer as ArrayBuffer, data.byteLength, data.byteOffset);
-        const ones = new Uint32Array(Math.max(4, field.regions.length)).fill(ALPHA_ONE_BITS);
-        this.alphaBuffer = this.upload(this.alphaBuffer, 'fold guard', ones.buffer, ones.byteLength);
-      }
-    };
     if (canCopy) {
       encoder.copyTextureToTexture({ texture: src }, { texture: out }, { width, height });
     }
@@ -214,7 +189,7 @@ export class GpuWarper {
       const { count, groups } = buildTiles(regions, live, width, height, this.tileStaging);
       this.lastPass = count > 0 ? 'cells' : 'copy';
       if (count > 0) {
-        prepareField();
+        this.prepareField(encoder, field, plan, regions, width, height);
         this.tileBuffer = this.upload(this.tileBuffer, 'tiles', this.tileStaging.buffer, groups[0] * groups[1] * TILE_BYTES);
         const pass = encoder.beginComputePass({ label: `${this.label} cells pass` });
         pass.setPipeline(this.cellsPipeline);
@@ -226,7 +201,7 @@ export class GpuWarper {
       const spans = buildSpans(regions, live, !canCopy, width, height, TILE_PX, this.spanStaging);
       this.lastPass = spans > 0 ? 'spans' : 'copy';
       if (spans > 0) {
-        prepareField();
+        this.prepareField(encoder, field, plan, regions, width, height);
         this.spanBuffer = this.upload(this.spanBuffer, 'spans', this.spanStaging.buffer, spans * SPAN_BYTES);
         const pass = encoder.beginRenderPass({
           label: `${this.label} pass`,
@@ -241,6 +216,21 @@ export class GpuWarper {
     stamp(encoder, timing, 'end');
     this.device.queue.submit([encoder.finish()]);
     return out;
+  }
+
+  /** The field's values and guard factors: computed in `encoder` on the GPU for a plan, uploaded for a CPU-built field. */
+  private prepareField(encoder: GPUCommandEncoder, field: DisplacementField | FieldPlan, plan: FieldPlan | null, regions: FieldRegion[], width: number, height: number): void {
+    this.uploadRegions(field.regions, regions, width, height);
+    if (plan) {
+      this.fieldBuffer = this.ensure(this.fieldBuffer, 'field', GpuFieldBuilder.fieldBytes(plan));
+      this.alphaBuffer = this.ensure(this.alphaBuffer, 'fold guard', GpuFieldBuilder.alphaBytes(plan));
+      this.builder.encode(encoder, plan, { field: this.fieldBuffer, alpha: this.alphaBuffer });
+    } else {
+      const data = (field as DisplacementField).data;
+      this.fieldBuffer = this.upload(this.fieldBuffer, 'field', data.buffer as ArrayBuffer, data.byteLength, data.byteOffset);
+      const ones = new Uint32Array(Math.max(4, field.regions.length)).fill(ALPHA_ONE_BITS);
+      this.alphaBuffer = this.upload(this.alphaBuffer, 'fold guard', ones.buffer, ones.byteLength);
+    }
   }
 
   private viewOf(texture: GPUTexture): GPUTextureView {
@@ -297,16 +287,17 @@ export class GpuWarper {
     return buffer;
   }
 
-  /** `buffer`, or a larger replacement when it holds fewer than `bytes`. */
+  /** `buffer`, or a larger replacement when it holds fewer than `bytes` (cached bind groups then go stale). */
   private ensure(buffer: GPUBuffer, what: string, bytes: number): GPUBuffer {
-    if (bytes <= buffer.size) return buffer;
-    buffer.destroy();
-    this.bufferGeneration++;
-    return this.createBuffer(what, growSize(bytes));
+    const next = ensureBuffer(buffer, bytes, (size) => this.createBuffer(what, size));
+    if (next !== buffer) this.bufferGeneration++;
+    return next;
   }
 
-  /** One Region record per field region, plus a final "no field" record used by the texel-copy span. */
-  /** One record per drawn region (`regions`, a subset of `all`, the field's regions, whose order the guard factors follow). */
+  /**
+   * One Region record per drawn region (`regions`, a subset of `all`, the field's regions, whose
+   * order the guard factors follow), plus a final "no field" record used by the texel-copy span.
+   */
   private uploadRegions(all: readonly FieldRegion[], regions: FieldRegion[], width: number, height: number): void {
     const bytes = (regions.length + 1) * REGION_BYTES;
     if (bytes > this.regionStaging.byteLength) this.regionStaging = new ArrayBuffer(growSize(bytes));
