@@ -2,8 +2,8 @@
 // Medians (ms) measured side by side in one run, in headless Chromium (contract section 7).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startRuntime } from '../src/node/runtime';
-import { testMounts, SHARED_FIXTURES } from '../test/support/env';
+import { startRuntime } from '../packages/face-reshape/src/node/runtime';
+import { testMounts, SHARED_FIXTURES, TESTBED } from '../test/support/env';
 import { runBenchInPage, runVideoBenchInPage } from './page';
 import { benchServe } from './serve';
 
@@ -15,7 +15,7 @@ const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 15;
 const shared = resolve(SHARED_FIXTURES, 'faces/face08_sergey_frontal.png');
 const source = existsSync(shared) ? '/fixtures/faces/face08_sergey_frontal.png' : '/test-fixtures/grace_hopper.jpg';
 
-const rt = await startRuntime({ mounts: testMounts() });
+const rt = await startRuntime({ mounts: testMounts(), libraryDir: TESTBED });
 try {
   const { page, foreignRequests } = await rt.newPage();
   const still = await page.evaluate(runBenchInPage, source, runs);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServe } from '../src/serve/server';
+import { startServe } from '../packages/face-reshape/src/serve/server';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 

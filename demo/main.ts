@@ -1,10 +1,6 @@
-import { FaceReshaper, VideoReshaper, isFaceReshapeError, type Edit, type Face, type ShapeName, type VideoFrameInfo } from '../src/index';
-
-/** Assets come from the demo's own origin (copied there by demo/vite.config.ts). */
-const ASSETS = {
-  modelAssetPath: new URL('./models/face_landmarker.task', document.baseURI).href,
-  wasmBaseUrl: new URL('./wasm/', document.baseURI).href,
-};
+// The demo uses the package as any app does: Vite finds the model and the wasm the library
+// names, emits them into the build, and the app serves them from its own origin.
+import { FaceReshaper, VideoReshaper, isFaceReshapeError, type Edit, type Face, type ShapeName, type VideoFrameInfo } from 'webgpu-face-reshape';
 
 const GROUPS: Record<string, ShapeName[]> = {
   Face: ['cheekbone', 'cut_face', 'slim_face', 'long_face', 'chin_shorten', 'chin_lengthen', 'slim_chin', 'slim_jaw'],
@@ -117,7 +113,7 @@ function editsChanged(): void {
 }
 
 function getReshaper(): Promise<FaceReshaper> {
-  reshaperReady ??= FaceReshaper.create({ ...ASSETS }).then((r) => {
+  reshaperReady ??= FaceReshaper.create().then((r) => {
     reshaper = r;
     demo.backend = r.backend;
     if (r.backend === 'cpu') say('WebGPU is not available in this browser: photos use the CPU warp (slower). The live camera needs WebGPU or runs on the CPU too.', 'warn');
@@ -232,7 +228,6 @@ async function startCamera(): Promise<void> {
   view.insertBefore(videoCanvas, originalCanvas);
   try {
     video = await VideoReshaper.create({
-      ...ASSETS,
       video: el,
       canvas: videoCanvas,
       edits: edits(),

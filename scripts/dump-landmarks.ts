@@ -2,13 +2,13 @@
 // designing and unit-testing shapes in Node. Usage: tsx scripts/dump-landmarks.ts [--official] files...
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { startRuntime } from '../src/node/runtime';
-import { testMounts, ROOT } from '../test/support/env';
+import { startRuntime } from '../packages/face-reshape/src/node/runtime';
+import { testMounts, ROOT, TESTBED } from '../test/support/env';
 
 const args = process.argv.slice(2);
 const official = args.includes('--official');
 const files = args.filter((a) => !a.startsWith('--'));
-const rt = await startRuntime({ mounts: testMounts() });
+const rt = await startRuntime({ mounts: testMounts(), libraryDir: TESTBED });
 try {
   const { page } = await rt.newPage();
   const outDir = resolve(ROOT, 'test/data/landmarks');

@@ -1,14 +1,14 @@
-import { normalizeEdits, type EditRequest } from './edits';
-import { FaceReshapeError } from './errors';
-import { buildField, planField, type FieldPlan } from './field/build';
-import { fieldOnGpu, type FieldBuild } from './field/gpu-build';
-import type { DisplacementField } from './field/types';
-import { decodeSource, toImageData, type DecodedSource, type ReshapeSource } from './input/source';
-import { LandmarkDetector, type LandmarkDetectorOptions } from './landmarks/detector';
-import { encodeImageData, type OutputKind, type OutputOf } from './output/encode';
-import { GpuStack } from './warp/gpu-stack';
-import { warpCpu } from './warp/cpu';
-import type { Face } from './types';
+import { normalizeEdits, type EditRequest } from './edits.js';
+import { FaceReshapeError } from './errors.js';
+import { buildField, planField, type FieldPlan } from './field/build.js';
+import { fieldOnGpu, type FieldBuild } from './field/gpu-build.js';
+import type { DisplacementField } from './field/types.js';
+import { decodeSource, toImageData, type DecodedSource, type ReshapeSource } from './input/source.js';
+import { LandmarkDetector, type LandmarkDetectorOptions } from './landmarks/detector.js';
+import { encodeImageData, type OutputKind, type OutputOf } from './output/encode.js';
+import { GpuStack } from './warp/gpu-stack.js';
+import { warpCpu } from './warp/cpu.js';
+import type { Face } from './types.js';
 
 export type Backend = 'webgpu' | 'cpu';
 

@@ -1,8 +1,8 @@
-import type { FaceReshaper } from '../reshaper';
-import { serverErrorEnvelope } from '../serve/envelope';
-import { parseEditFields } from '../serve/fields';
-import { errorEnvelope, envelopeFromError, type FacialAestheticsEnvelope } from './envelope';
-import { runFacialAesthetics, sharedReshaper } from './facial-aesthetics';
+import type { FaceReshaper } from '../reshaper.js';
+import { serverErrorEnvelope } from './server-codes.js';
+import { parseEditFields } from './edit-fields.js';
+import { errorEnvelope, envelopeFromError, type FacialAestheticsEnvelope } from './envelope.js';
+import { runFacialAesthetics, sharedReshaper } from './facial-aesthetics.js';
 
 /** The retired cloud endpoint. */
 export const CLOUD_URL = 'https://www.ailabapi.com/api/portrait/effects/face-tidyup';

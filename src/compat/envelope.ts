@@ -1,4 +1,4 @@
-import { ERROR_STATUS, FaceReshapeError, type FaceReshapeErrorCode } from '../errors';
+import { ERROR_STATUS, FaceReshapeError, type FaceReshapeErrorCode } from '../errors.js';
 
 /** The cloud's response envelope (contract section 4), field for field. */
 export interface FacialAestheticsEnvelope {

@@ -1,11 +1,11 @@
-import type { Edit } from '../edits';
-import { normalizeEdits } from '../edits';
-import { FaceReshapeError } from '../errors';
-import { CLOUD_LIMITS, validateEncodedBlob, validateEncodedBytes, type ValidatedImage } from '../input/validate';
-import { FaceReshaper, type FaceReshaperOptions } from '../reshaper';
-import type { Face } from '../types';
-import { envelopeFromError, successEnvelope, type FacialAestheticsEnvelope } from './envelope';
-import { parseFacialAestheticsRequest, type FacialAestheticsRequest } from './params';
+import type { Edit } from '../edits.js';
+import { normalizeEdits } from '../edits.js';
+import { FaceReshapeError } from '../errors.js';
+import { CLOUD_LIMITS, validateEncodedBlob, validateEncodedBytes, type ValidatedImage } from '../input/validate.js';
+import { FaceReshaper, type FaceReshaperOptions } from '../reshaper.js';
+import type { Face } from '../types.js';
+import { envelopeFromError, successEnvelope, type FacialAestheticsEnvelope } from './envelope.js';
+import { parseFacialAestheticsRequest, type FacialAestheticsRequest } from './params.js';
 
 export interface FacialAestheticsOptions {
   /** Reshaper to use; default: one shared reshaper, created on the first call and reused. */

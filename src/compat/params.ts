@@ -1,5 +1,5 @@
-import { FaceReshapeError } from '../errors';
-import { SHAPE_NAMES } from '../shapes/names';
+import { FaceReshapeError } from '../errors.js';
+import { SHAPE_NAMES } from '../shapes/names.js';
 
 /** What the cloud took as multipart fields. */
 export interface FacialAestheticsRequest {

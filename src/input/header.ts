@@ -1,4 +1,4 @@
-import type { ImageFormat } from './sniff';
+import type { ImageFormat } from './sniff.js';
 
 /**
  * Image dimensions read from the file header, before any decoding: JPEG SOF, PNG IHDR, BMP DIB

@@ -1,5 +1,5 @@
-import { FaceReshapeError } from '../errors';
-import { nativeLimits, validateEncodedBlob, validateEncodedBytes, type InputLimits } from './validate';
+import { FaceReshapeError } from '../errors.js';
+import { nativeLimits, validateEncodedBlob, validateEncodedBytes, type InputLimits } from './validate.js';
 
 /** Everything `reshape()` accepts. Encoded bytes are decoded with EXIF orientation applied. */
 export type ReshapeSource =

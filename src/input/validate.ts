@@ -1,6 +1,6 @@
-import { FaceReshapeError } from '../errors';
-import { findCorruption, readImageHeader, type ImageHeader } from './header';
-import { describeFormat, sniffFormat, SNIFF_BYTES, type ImageFormat } from './sniff';
+import { FaceReshapeError } from '../errors.js';
+import { findCorruption, readImageHeader, type ImageHeader } from './header.js';
+import { describeFormat, sniffFormat, SNIFF_BYTES, type ImageFormat } from './sniff.js';
 
 /**
  * Checks on encoded image bytes made before anything is decoded, in this order:

@@ -1,4 +1,4 @@
-import type { Face, Point3 } from '../types';
+import type { Face, Point3 } from '../types.js';
 
 /** Writes the axis-aligned box of the first `count` landmarks into `out` ([x0, y0, x1, y1]) and returns it. */
 export function landmarkBox(landmarks: readonly Point3[], out: Face['box'], count = landmarks.length): Face['box'] {

@@ -1,21 +1,16 @@
-import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult, type NormalizedLandmark } from '@mediapipe/tasks-vision';
-import { FaceReshapeError } from '../errors';
-import { sizeOf, type DecodedSource } from '../input/source';
-import type { Face } from '../types';
-import { landmarkBox } from './box';
-import { mergeFaces } from './merge';
-import { poseFromMatrix } from './pose';
-import { planTiles, type TilePlanOptions, type TileRect } from './tiling';
+import { FaceLandmarker, type FaceLandmarkerResult, type NormalizedLandmark } from '@mediapipe/tasks-vision';
+import { FaceReshapeError } from '../errors.js';
+import { diagnoseAssets, modelUrlOf, requireSimd, wasmFilesetOf, type AssetOptions } from './assets.js';
+import { sizeOf, type DecodedSource } from '../input/source.js';
+import type { Face } from '../types.js';
+import { landmarkBox } from './box.js';
+import { mergeFaces } from './merge.js';
+import { poseFromMatrix } from './pose.js';
+import { planTiles, type TilePlanOptions, type TileRect } from './tiling.js';
 
 export type DetectableSource = DecodedSource;
 
-export interface LandmarkDetectorOptions {
-  /** URL of a Face Landmarker `.task` bundle. Default: the bundle built by this package (`models/face_landmarker.task`). */
-  modelAssetPath?: string;
-  /** The bundle's bytes (e.g. Google's official `face_landmarker.task`); wins over modelAssetPath. */
-  modelAssetBuffer?: Uint8Array;
-  /** Folder holding tasks-vision's wasm files. Default: `dist/wasm/` of this package. */
-  wasmBaseUrl?: string;
+export interface LandmarkDetectorOptions extends AssetOptions {
   delegate?: 'CPU' | 'GPU';
   runningMode?: 'IMAGE' | 'VIDEO';
   /** Most faces returned per image (default 4). */
@@ -35,12 +30,6 @@ export interface LandmarkDetectorOptions {
    */
   tiling?: 'auto' | 'off' | TilePlanOptions;
 }
-
-// Built without a literal `new URL('…', import.meta.url)` so bundlers don't inline the assets:
-// they stay separate files the app serves from its own origin.
-const HERE = import.meta.url;
-export const DEFAULT_MODEL_URL = (): string => new URL(['..', 'models', 'face_landmarker.task'].join('/'), HERE).href;
-export const DEFAULT_WASM_URL = (): string => new URL(['.', 'wasm'].join('/'), HERE).href;
 
 /** Owns one tasks-vision FaceLandmarker (a wasm instance) and turns its output into pixel-space faces. */
 export class LandmarkDetector {
@@ -146,12 +135,12 @@ export class LandmarkDetector {
 
 /** One tasks-vision FaceLandmarker (its own wasm instance) with our options. */
 async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfidence: number): Promise<FaceLandmarker> {
-  const wasmBase = (opts.wasmBaseUrl ?? DEFAULT_WASM_URL()).replace(/\/$/, '');
+  await requireSimd();
+  const model = modelUrlOf(opts);
   try {
-    const fileset = await FilesetResolver.forVisionTasks(wasmBase);
-    return await FaceLandmarker.createFromOptions(fileset, {
+    return await FaceLandmarker.createFromOptions(wasmFilesetOf(opts), {
       baseOptions: {
-        ...(opts.modelAssetBuffer ? { modelAssetBuffer: opts.modelAssetBuffer } : { modelAssetPath: opts.modelAssetPath ?? DEFAULT_MODEL_URL() }),
+        ...(model === null ? { modelAssetBuffer: opts.modelAssetBuffer } : { modelAssetPath: model }),
         delegate: opts.delegate ?? 'CPU',
       },
       runningMode: opts.runningMode ?? 'IMAGE',
@@ -162,11 +151,14 @@ async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfi
       outputFaceBlendshapes: false,
     });
   } catch (e) {
-    const where = opts.modelAssetBuffer ? 'the given modelAssetBuffer' : (opts.modelAssetPath ?? DEFAULT_MODEL_URL());
+    // tasks-vision reports a missing script as "[object Event]" and a page served for the model as
+    // a zip error with a C++ trace: ask the URLs what they are instead.
+    const found = await diagnoseAssets(opts);
     throw new FaceReshapeError(
       'MODEL_LOAD_FAILED',
-      `Could not load the face model from ${where} (wasm from ${wasmBase}): ${errorText(e)}. ` +
-        'Serve models/face_landmarker.task and dist/wasm/ from your origin, or pass modelAssetPath / modelAssetBuffer / wasmBaseUrl.',
+      found
+        ? `Could not load the face model: ${found}.`
+        : `Could not load the face model from ${model ?? 'the given modelAssetBuffer'}: ${errorText(e)}. Pass a valid Face Landmarker .task bundle (modelAssetPath or modelAssetBuffer).`,
       { cause: e },
     );
   }

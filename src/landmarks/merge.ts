@@ -1,4 +1,4 @@
-import type { Face } from '../types';
+import type { Face } from '../types.js';
 
 type Box = Face['box'];
 

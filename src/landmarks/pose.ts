@@ -1,4 +1,4 @@
-import type { HeadPose } from '../types';
+import type { HeadPose } from '../types.js';
 
 const DEG = 180 / Math.PI;
 

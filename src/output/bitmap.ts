@@ -1,6 +1,6 @@
-import { FaceReshapeError } from '../errors';
-import { assertDeviceAlive, watchDevice } from '../warp/device';
-import { TextureReader } from './readback';
+import { FaceReshapeError } from '../errors.js';
+import { assertDeviceAlive, watchDevice } from '../warp/device.js';
+import { TextureReader } from './readback.js';
 
 /**
  * Turns an 8-bit RGBA texture into an ImageBitmap.

@@ -1,4 +1,4 @@
-import { FaceReshapeError } from '../errors';
+import { FaceReshapeError } from '../errors.js';
 
 export type OutputKind = 'imageData' | 'imageBitmap' | 'canvas' | 'blob';
 export type OutputOf<K extends OutputKind> = K extends 'imageData'

@@ -1,5 +1,5 @@
-import { FaceReshapeError } from '../errors';
-import { WARP_OUTPUT_USAGE } from '../warp/gpu';
+import { FaceReshapeError } from '../errors.js';
+import { WARP_OUTPUT_USAGE } from '../warp/gpu.js';
 
 const BLIT_WGSL = /* wgsl */ `
 @group(0) @binding(0) var frame: texture_external;

@@ -1,18 +1,18 @@
-import type { NormalizedEdit } from '../edits';
-import { FaceReshapeError } from '../errors';
-import { buildField, planField, type FieldItem, type FieldPlan } from '../field/build';
-import { fieldOnGpu, type FieldBuild } from '../field/gpu-build';
-import { FieldScratch } from '../field/scratch';
-import { sizeOf, type DecodedSource } from '../input/source';
-import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/detector';
-import { TextureReader } from '../output/readback';
-import { TextureUploader, type GpuImageSource } from '../output/upload';
-import { warpCpu } from '../warp/cpu';
-import { isDeviceLost, requestGpuDevice } from '../warp/device';
-import { GpuWarper } from '../warp/gpu';
-import { ExternalUploader } from './external-upload';
-import { FaceTracker, type TrackedFace } from './tracker';
-import type { OneEuroOptions } from './one-euro';
+import type { NormalizedEdit } from '../edits.js';
+import { FaceReshapeError } from '../errors.js';
+import { buildField, planField, type FieldItem, type FieldPlan } from '../field/build.js';
+import { fieldOnGpu, type FieldBuild } from '../field/gpu-build.js';
+import { FieldScratch } from '../field/scratch.js';
+import { sizeOf, type DecodedSource } from '../input/source.js';
+import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/detector.js';
+import { TextureReader } from '../output/readback.js';
+import { TextureUploader, type GpuImageSource } from '../output/upload.js';
+import { warpCpu } from '../warp/cpu.js';
+import { isDeviceLost, requestGpuDevice } from '../warp/device.js';
+import { GpuWarper } from '../warp/gpu.js';
+import { ExternalUploader } from './external-upload.js';
+import { FaceTracker, type TrackedFace } from './tracker.js';
+import type { OneEuroOptions } from './one-euro.js';
 
 /** A frame the pipeline can take: a playing <video>, a VideoFrame, an ImageBitmap, a canvas or an <img>. */
 export type VideoSource = HTMLVideoElement | VideoFrame | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
@@ -66,7 +66,7 @@ export interface PipelineOptions extends Omit<LandmarkDetectorOptions, 'runningM
   /** Where the field is computed on the WebGPU backend (see FaceReshaperOptions.fieldBuild). */
   fieldBuild?: FieldBuild;
   /** @internal Test hook: sees (and may change in place) the raw detections of a frame before smoothing. */
-  beforeSmoothing?: (faces: import('../types').Face[], timestampMs: number) => void;
+  beforeSmoothing?: (faces: import('../types.js').Face[], timestampMs: number) => void;
 }
 
 function smoothingOptions(s: boolean | OneEuroOptions | undefined): OneEuroOptions & { smoothing: boolean } {

@@ -1,6 +1,6 @@
-import type { Face, HeadPose, Point3 } from '../types';
-import { OneEuroFilter, type OneEuroOptions } from './one-euro';
-import { landmarkBox } from '../landmarks/box';
+import type { Face, HeadPose, Point3 } from '../types.js';
+import { OneEuroFilter, type OneEuroOptions } from './one-euro.js';
+import { landmarkBox } from '../landmarks/box.js';
 
 export interface FaceTrackerOptions extends OneEuroOptions {
   /** Most faces tracked at once (default 4). */

@@ -1,12 +1,12 @@
-import { normalizeEdits, type Edit, type EditRequest, type NormalizedEdit } from '../edits';
-import { FaceReshapeError, type FaceReshapeErrorCode } from '../errors';
-import { DEFAULT_MODEL_URL, DEFAULT_WASM_URL } from '../landmarks/detector';
-import type { Face } from '../types';
-import type { FromWorker, ToWorker } from '../worker/protocol';
-import type { OneEuroOptions } from './one-euro';
-import { FramePipeline, type FrameStats, type PipelineOptions, type VideoBackend, type VideoSource } from './pipeline';
+import { normalizeEdits, type Edit, type EditRequest, type NormalizedEdit } from '../edits.js';
+import { FaceReshapeError, type FaceReshapeErrorCode } from '../errors.js';
+import { modelUrlOf, wasmFilesetOf } from '../landmarks/assets.js';
+import type { Face } from '../types.js';
+import type { FromWorker, ToWorker } from '../worker/protocol.js';
+import type { OneEuroOptions } from './one-euro.js';
+import { FramePipeline, type FrameStats, type PipelineOptions, type VideoBackend, type VideoSource } from './pipeline.js';
 
-export type { FrameStats, VideoBackend, VideoSource, UploadPath, PresentPath } from './pipeline';
+export type { FrameStats, VideoBackend, VideoSource, UploadPath, PresentPath } from './pipeline.js';
 
 export interface VideoFrameInfo extends FrameStats {
   /** Frames per second actually rendered (moving average over the last ~30 frames). */
@@ -120,12 +120,14 @@ export class VideoReshaper {
       }
       const { beforeSmoothing: _h, ...rest } = pipeOpts;
       // The worker starts from a blob URL: give it absolute asset URLs.
+      const files = wasmFilesetOf(rest);
+      const model = modelUrlOf(rest);
       const workerOpts = {
         ...rest,
-        wasmBaseUrl: absolute(rest.wasmBaseUrl ?? DEFAULT_WASM_URL()),
-        ...(rest.modelAssetBuffer ? {} : { modelAssetPath: absolute(rest.modelAssetPath ?? DEFAULT_MODEL_URL()) }),
+        wasmFileset: { wasmLoaderPath: absolute(files.wasmLoaderPath), wasmBinaryPath: absolute(files.wasmBinaryPath) },
+        ...(model === null ? {} : { modelAssetPath: absolute(model) }),
       };
-      const { spawnFrameWorker } = await import('../worker/spawn');
+      const { spawnFrameWorker } = await import('../worker/spawn.js');
       const worker = spawnFrameWorker();
       const offscreen = canvas.transferControlToOffscreen();
       try {

@@ -1,8 +1,8 @@
-import type { FieldPlan } from '../field/build';
-import { FaceReshapeError } from '../errors';
-import { primitiveBounds } from '../shapes/primitives';
-import { dispatchGrid, growSize } from './sizing';
-import type { DisplacementField, FieldRegion } from '../field/types';
+import type { FieldPlan } from '../field/build.js';
+import { FaceReshapeError } from '../errors.js';
+import { primitiveBounds } from '../shapes/primitives.js';
+import { dispatchGrid, growSize } from './sizing.js';
+import type { DisplacementField, FieldRegion } from '../field/types.js';
 
 /**
  * Which parts of a field's regions the GPU warp must draw. A part whose field nodes are all

@@ -1,4 +1,4 @@
-import { FaceReshapeError } from '../errors';
+import { FaceReshapeError } from '../errors.js';
 
 export interface RequestGpuDeviceOptions {
   powerPreference?: GPUPowerPreference;

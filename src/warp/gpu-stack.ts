@@ -1,12 +1,12 @@
-import type { FieldPlan } from '../field/build';
-import type { DisplacementField } from '../field/types';
-import type { DecodedSource } from '../input/source';
-import { TextureToBitmap } from '../output/bitmap';
-import { encodeImageData, type EncodeOptions, type OutputKind, type OutputOf } from '../output/encode';
-import { TextureReader } from '../output/readback';
-import { TextureUploader } from '../output/upload';
-import { isDeviceLost, requestGpuDevice, watchDevice } from './device';
-import { GpuWarper } from './gpu';
+import type { FieldPlan } from '../field/build.js';
+import type { DisplacementField } from '../field/types.js';
+import type { DecodedSource } from '../input/source.js';
+import { TextureToBitmap } from '../output/bitmap.js';
+import { encodeImageData, type EncodeOptions, type OutputKind, type OutputOf } from '../output/encode.js';
+import { TextureReader } from '../output/readback.js';
+import { TextureUploader } from '../output/upload.js';
+import { isDeviceLost, requestGpuDevice, watchDevice } from './device.js';
+import { GpuWarper } from './gpu.js';
 
 /**
  * The GPU half of a reshaper: upload → warp → output, on one device. Owns the uploader, warper,

@@ -1,13 +1,13 @@
 import warpCellsWgsl from '../../shaders/warp-cells.wgsl?raw';
 import warpWgsl from '../../shaders/warp.wgsl?raw';
-import { FaceReshapeError } from '../errors';
-import type { FieldPlan } from '../field/build';
-import { ALPHA_ONE_BITS, GpuFieldBuilder } from '../field/gpu-build';
-import type { DisplacementField, FieldRegion } from '../field/types';
-import { ensureBuffer, growSize, MIN_BUFFER_BYTES } from './sizing';
-import { boundsLive, buildSpans, buildTiles, nodesLive, pixelRect, SPAN_BYTES, TILE_BYTES, type Staging } from './culling';
-import { assertDeviceAlive, watchDevice } from './device';
-import { stamp, type GpuTiming } from './timing';
+import { FaceReshapeError } from '../errors.js';
+import type { FieldPlan } from '../field/build.js';
+import { ALPHA_ONE_BITS, GpuFieldBuilder } from '../field/gpu-build.js';
+import type { DisplacementField, FieldRegion } from '../field/types.js';
+import { ensureBuffer, growSize, MIN_BUFFER_BYTES } from './sizing.js';
+import { boundsLive, buildSpans, buildTiles, nodesLive, pixelRect, SPAN_BYTES, TILE_BYTES, type Staging } from './culling.js';
+import { assertDeviceAlive, watchDevice } from './device.js';
+import { stamp, type GpuTiming } from './timing.js';
 
 export interface GpuWarperOptions {
   /** Format of the output textures this warper allocates (default 'rgba8unorm'). */

@@ -1,8 +1,8 @@
 import copyWgsl from '../../shaders/copy.wgsl?raw';
-import { FaceReshapeError } from '../errors';
-import { assertDeviceAlive, watchDevice } from './device';
-import { WARP_OUTPUT_USAGE } from './gpu';
-import { stamp, type GpuTiming } from './timing';
+import { FaceReshapeError } from '../errors.js';
+import { assertDeviceAlive, watchDevice } from './device.js';
+import { WARP_OUTPUT_USAGE } from './gpu.js';
+import { stamp, type GpuTiming } from './timing.js';
 
 /**
  * The benchmark yardstick (contract section 7, `gpu_copy_1080p_ms`): a full-frame render pass

@@ -4,10 +4,10 @@
  * (transferControlToOffscreen). The page posts frames (VideoFrame or ImageBitmap, transferred)
  * one at a time and drops frames while one is in flight.
  */
-import { FaceReshapeError } from '../errors';
-import type { Face } from '../types';
-import { FramePipeline } from '../video/pipeline';
-import type { FromWorker, ToWorker, WorkerError } from './protocol';
+import { FaceReshapeError } from '../errors.js';
+import type { Face } from '../types.js';
+import { FramePipeline } from '../video/pipeline.js';
+import type { FromWorker, ToWorker, WorkerError } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;

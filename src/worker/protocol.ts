@@ -1,7 +1,7 @@
-import type { NormalizedEdit } from '../edits';
-import type { Face } from '../types';
-import type { OneEuroOptions } from '../video/one-euro';
-import type { FrameStats, PipelineOptions, VideoBackend } from '../video/pipeline';
+import type { NormalizedEdit } from '../edits.js';
+import type { Face } from '../types.js';
+import type { OneEuroOptions } from '../video/one-euro.js';
+import type { FrameStats, PipelineOptions, VideoBackend } from '../video/pipeline.js';
 
 /** Messages between VideoReshaper (page) and the frame worker (src/worker/entry.ts). */
 export type ToWorker =

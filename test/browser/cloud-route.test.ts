@@ -13,7 +13,7 @@ describe('in-page cloud route (installCloudRoute)', () => {
     const r = await page().page.evaluate(async () => {
       const w = window as any;
       const original = window.fetch;
-      const route = w.lib.installCloudRoute({ reshaper: w.lib.FaceReshaper.create({ tiling: 'off' }) });
+      const route = w.compat.installCloudRoute({ reshaper: w.lib.FaceReshaper.create({ tiling: 'off' }) });
       const input = await (await fetch('/test-fixtures/astronaut.png')).blob(); // not the cloud URL: passes through
       const fd = new FormData();
       fd.append('image', input, 'astronaut.png');
@@ -78,7 +78,7 @@ describe('in-page cloud route (installCloudRoute)', () => {
   it('returns the cloud\'s error envelopes with their HTTP status; other URLs and a custom url option', async () => {
     const r = await page().page.evaluate(async () => {
       const w = window as any;
-      const route = w.lib.installCloudRoute({ url: '/legacy/face-tidyup', reshaper: w.lib.FaceReshaper.create({ tiling: 'off' }) });
+      const route = w.compat.installCloudRoute({ url: '/legacy/face-tidyup', reshaper: w.lib.FaceReshaper.create({ tiling: 'off' }) });
       const png = await (await fetch('/test-fixtures/astronaut.png')).blob();
       const call = async (fields: Array<[string, string | Blob]>, init: RequestInit = {}) => {
         const fd = new FormData();

@@ -101,12 +101,12 @@ describe('compat facialAesthetics() in headless Chromium', () => {
       const res = await page().page.evaluate(async (wire: Record<string, WireValue>) => {
         const w = window as any;
         const t0 = performance.now();
-        const bad = await w.lib.facialAesthetics(w.t.request(wire));
+        const bad = await w.compat.facialAesthetics(w.t.request(wire));
         const ms = performance.now() - t0;
-        const good = await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 2, strength: 0.5 });
+        const good = await w.compat.facialAesthetics({ image: w.t.valid, shape_type: 2, strength: 0.5 });
         const goodImage = good.data ? await w.t.inspect(good.data.image_url) : null;
         if (good.data) URL.revokeObjectURL(good.data.image_url);
-        const shared = await w.lib.sharedReshaper();
+        const shared = await w.compat.sharedReshaper();
         w.t.first ??= shared;
         return { bad, ms, good, goodImage, sameShared: w.t.first === shared };
       }, wireRequest(c));
@@ -138,9 +138,9 @@ describe('compat facialAesthetics() in headless Chromium', () => {
         const closed = await w.lib.FaceReshaper.create();
         closed.close();
         step = 'call with the closed reshaper';
-        out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }, { reshaper: closed }));
+        out.push(await w.compat.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }, { reshaper: closed }));
         step = 'valid call after it';
-        out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }));
+        out.push(await w.compat.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }));
         step = 'create an app device and a reshaper on it';
         const { device } = await w.internals.requestGpuDevice();
         const onLost = await w.lib.FaceReshaper.createWithDevice(device);
@@ -150,9 +150,9 @@ describe('compat facialAesthetics() in headless Chromium', () => {
         // destroy() call itself, so the call below must report DEVICE_LOST without waiting for it.
         await Promise.race([device.lost, new Promise((r) => setTimeout(r, 1000))]);
         step = 'call with the reshaper on the lost device';
-        out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }, { reshaper: onLost }));
+        out.push(await w.compat.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }, { reshaper: onLost }));
         step = 'valid call after it';
-        out.push(await w.lib.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }));
+        out.push(await w.compat.facialAesthetics({ image: w.t.valid, shape_type: 8, strength: 1 }));
         onLost.close();
         return out;
       })();
@@ -185,7 +185,7 @@ describe('compat facialAesthetics() in headless Chromium', () => {
       ];
       const out: any[] = [];
       for (const [name, req] of runs) {
-        const env = await w.lib.facialAesthetics(req);
+        const env = await w.compat.facialAesthetics(req);
         const image = env.data ? await w.t.inspect(env.data.image_url) : null;
         out.push({ name, env, image });
       }
@@ -219,7 +219,7 @@ describe('compat facialAesthetics() in headless Chromium', () => {
     const res = await page().page.evaluate(async () => {
       const w = window as any;
       const out = [];
-      for (const req of [undefined, null, 42, 'image', [], {}]) out.push(await w.lib.facialAesthetics(req));
+      for (const req of [undefined, null, 42, 'image', [], {}]) out.push(await w.compat.facialAesthetics(req));
       return out;
     });
     for (const e of res) {

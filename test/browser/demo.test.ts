@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime, type RuntimePage } from '../../src/node/runtime';
+import { startRuntime, type Runtime, type RuntimePage } from '../../packages/face-reshape/src/node/runtime';
 import { ROOT, testMounts } from '../support/env';
 
 /**

@@ -50,7 +50,7 @@ describe('EXIF orientation, BMP and native input checks (headless Chromium)', ()
         const bytes = new Uint8Array([0xff, 0xd8, ...app1(o), ...jpeg.subarray(2)]);
         const header = w.internals.readImageHeader(bytes, 'jpeg');
         const faces = await reshaper.detect(new Blob([bytes]));
-        const env = await w.lib.facialAesthetics({ image: bytes, shape_type: 8, strength: 0 }, { reshaper });
+        const env = await w.compat.facialAesthetics({ image: bytes, shape_type: 8, strength: 0 }, { reshaper });
         let output: any = null;
         if (env.data) {
           const blob = await (await fetch(env.data.image_url)).blob();
@@ -103,7 +103,7 @@ describe('EXIF orientation, BMP and native input checks (headless Chromium)', ()
           const r = await reshaper.reshape(bmp, { shape: 'slim_face', strength: 0 });
           let diff = 0;
           for (let i = 0; i < want.length; i++) if ((i & 3) !== 3 && r.image.data[i] !== want[i]) diff++;
-          const env = await w.lib.facialAesthetics({ image: new File([bmp], 'x.bmp'), shape_type: 2, strength: 1 });
+          const env = await w.compat.facialAesthetics({ image: new File([bmp], 'x.bmp'), shape_type: 2, strength: 1 });
           let output = null;
           if (env.data) {
             const blob = await (await fetch(env.data.image_url)).blob();

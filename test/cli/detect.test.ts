@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/env';
 
 const run = promisify(execFile);
-const BIN = resolve(ROOT, 'bin/face-reshape.js');
+const BIN = resolve(ROOT, 'packages/face-reshape/bin/face-reshape.js');
 
 describe('face-reshape detect (CLI, headless Chromium)', () => {
   it('prints one JSON line per image with 478 landmarks, box and pose in upright pixels', async () => {

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { errorCases, facelessPng, JPEG_FIXTURE, PNG_FIXTURE, type ErrorCase } from '../support/compat-cases';
 import { ROOT } from '../support/env';
 
-const BIN = resolve(ROOT, 'bin/face-reshape.js');
+const BIN = resolve(ROOT, 'packages/face-reshape/bin/face-reshape.js');
 const TMP = mkdtempSync(join(tmpdir(), 'face-reshape-cli-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 

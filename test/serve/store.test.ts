@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseEditField } from '../../src/serve/fields';
-import { RESULT_NAME, ResultStore } from '../../src/serve/store';
+import { parseEditField } from '../../src/compat/edit-fields';
+import { RESULT_NAME, ResultStore } from '../../packages/face-reshape/src/serve/store';
 
 const TMP = mkdtempSync(join(tmpdir(), 'face-reshape-store-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));

@@ -19,7 +19,7 @@ export interface ServerProc {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-export const BIN = resolve(ROOT, 'bin/face-reshape.js');
+export const BIN = resolve(ROOT, 'packages/face-reshape/bin/face-reshape.js');
 export const API_PATH = '/api/portrait/effects/face-tidyup';
 
 export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProc> {

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, expect } from 'vitest';
-import { startRuntime, type Runtime, type RuntimePage } from '../../src/node/runtime';
-import { testMounts } from './env';
+import { startRuntime, type Runtime, type RuntimePage } from '../../packages/face-reshape/src/node/runtime';
+import { TESTBED, testMounts } from './env';
 
 /**
  * One headless Chromium (WebGPU on SwiftShader) and local server per test file.
- * `usePage()` returns a getter for a harness page with `window.lib` and `window.internals` loaded;
+ * `usePage()` returns a getter for a harness page with `window.lib`, `window.compat` and `window.internals` (the test bed build) loaded;
  * after the file's tests it asserts the page asked nothing of any host but 127.0.0.1.
  */
 export function useBrowser(opts: { chromiumArgs?: string[] } = {}): () => Runtime {
   let rt: Runtime | null = null;
   beforeAll(async () => {
-    rt = await startRuntime({ mounts: testMounts(), chromiumArgs: opts.chromiumArgs });
+    rt = await startRuntime({ mounts: testMounts(), chromiumArgs: opts.chromiumArgs, libraryDir: TESTBED });
   });
   afterAll(async () => {
     await rt?.close();

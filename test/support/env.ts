@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 /** Repo root (test/support → ../..). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The test bed build (`npm run build:testbed`): the library's entries plus `internals`, never packed. */
+export const TESTBED = resolve(ROOT, '.testbed');
+
 /** The shared fixtures live beside the clone; a user's own clone has none, and those tests skip. */
 export const SHARED = resolve(ROOT, '..', 'shared');
 export const SHARED_FIXTURES = resolve(SHARED, 'fixtures');

@@ -1,7 +1,6 @@
 import type { Page } from 'puppeteer';
-import { errorEnvelope, type FacialAestheticsEnvelope } from '../compat/envelope';
-import type { Edit } from '../edits';
-import { startRuntime, type Runtime } from '../node/runtime';
+import { errorEnvelope, type Edit, type FacialAestheticsEnvelope } from 'webgpu-face-reshape/compat';
+import { startRuntime, type Runtime } from '../node/runtime.js';
 
 /**
  * A small pool of headless-Chromium pages, each holding one FaceReshaper, in front of a bounded
@@ -260,19 +259,19 @@ async function serveJobInPage(
   b64: string,
   req: { shape_type?: string | string[]; strength?: string | string[]; edits: Edit[] },
 ): Promise<{ envelope: FacialAestheticsEnvelope; output?: string; type?: 'image/png' | 'image/jpeg'; width?: number; height?: number; faces?: number }> {
-  const w = window as unknown as { lib: any; internals: any; __serveReshaper: any };
+  const w = window as unknown as { lib: any; compat: any; __serveReshaper: any };
   try {
     const image = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const fields: Record<string, unknown> = { image };
     if (req.shape_type !== undefined) fields.shape_type = req.shape_type;
     if (req.strength !== undefined) fields.strength = req.strength;
-    const res = await w.lib.runFacialAesthetics(fields, { reshaper: w.__serveReshaper, edits: req.edits });
+    const res = await w.compat.runFacialAesthetics(fields, { reshaper: w.__serveReshaper, edits: req.edits });
     if (!res.output) return { envelope: res.envelope };
     const buf = new Uint8Array(await res.output.arrayBuffer());
     let bin = '';
     for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
     return { envelope: res.envelope, output: btoa(bin), type: res.output.type, width: res.width, height: res.height, faces: res.faces.length };
   } catch (e) {
-    return { envelope: w.internals.envelopeFromError(e) };
+    return { envelope: w.compat.envelopeFromError(e) };
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer';
-import { oneOf, positiveInt, UsageError } from './args';
+import { oneOf, positiveInt, UsageError } from './args.js';
 
 export interface DetectCliOptions {
   json: boolean;

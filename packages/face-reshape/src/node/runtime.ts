@@ -1,46 +1,54 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer';
-import { launchChromium } from './chromium';
-import { startStaticServer, type StaticServer } from './static-server';
+import { launchChromium } from './chromium.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
 
 /**
- * The library's Node-side runtime: a 127.0.0.1 static server for the package's own files and a
- * headless Chromium whose pages import the built library. Used by the CLI, the server, the
- * bench and the browser tests, so they all exercise the same code a web app ships.
+ * The library's Node-side runtime: a 127.0.0.1 static server for the library's own files and a
+ * headless Chromium whose pages import the built library, the same files a web app ships. Used by
+ * the CLI, the server, the bench and the browser tests.
  */
 
 const require = createRequire(import.meta.url);
 
-/** Package root: src/node/runtime.ts and dist/node/*.js both sit two folders below it. */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The installed webgpu-face-reshape package (in this repository: its root, linked by npm workspaces). */
+export const LIBRARY_ROOT = dirname(require.resolve('webgpu-face-reshape/package.json'));
 
-const IMPORT_MAP = {
-  imports: {
-    '@mediapipe/tasks-vision': '/vendor/tasks-vision/vision_bundle.mjs',
-    'gl-matrix': '/vendor/gl-matrix/esm/index.js',
-  },
-};
+/** tasks-vision as the library resolves it (it is the library's dependency, not this package's). */
+const TASKS_VISION_DIR = dirname(createRequire(resolve(LIBRARY_ROOT, 'package.json')).resolve('@mediapipe/tasks-vision'));
 
-export const HARNESS_HTML = `<!doctype html>
+const IMPORT_MAP = { imports: { '@mediapipe/tasks-vision': '/vendor/tasks-vision/vision_bundle.mjs' } };
+
+/**
+ * The page every job runs in: `window.lib` is the package root, `window.compat` its `./compat`
+ * entry, and `window.internals` the test bed's extra entry where the library folder has one.
+ * The library finds its model and wasm next to its own files (`/models/`, `/dist/wasm/`).
+ */
+export function harnessHtml(withInternals: boolean): string {
+  return `<!doctype html>
 <html><head><meta charset="utf-8"><title>face-reshape runtime</title>
 <script type="importmap">${JSON.stringify(IMPORT_MAP)}</script>
 <script type="module">
   try {
     window.lib = await import('/dist/index.js');
-    window.internals = await import('/dist/internals.js');
+    window.compat = await import('/dist/compat.js');
+    ${withInternals ? "window.internals = await import('/dist/internals.js');" : ''}
     window.harnessReady = true;
   } catch (e) {
     window.harnessError = String(e && e.stack || e);
   }
 </script></head><body></body></html>`;
+}
 
 export interface RuntimeOptions {
   /** Extra URL prefix → folder mounts (tests mount fixtures). */
   mounts?: Record<string, string>;
   /** Extra Chromium flags (e.g. fake camera). */
   chromiumArgs?: string[];
+  /** The built library served at /dist/ (default: the package's own dist/; the tests use the test bed build). */
+  libraryDir?: string;
 }
 
 export interface Runtime {
@@ -58,15 +66,18 @@ export interface RuntimePage {
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const libraryDir = options.libraryDir ?? resolve(LIBRARY_ROOT, 'dist');
+  if (!existsSync(resolve(libraryDir, 'index.js'))) {
+    throw new Error(`The built library is missing (${libraryDir}/index.js): run \`npm run build\` in webgpu-face-reshape first.`);
+  }
   const server = await startStaticServer({
     mounts: {
-      '/dist/': resolve(PACKAGE_ROOT, 'dist'),
-      '/models/': resolve(PACKAGE_ROOT, 'models'),
-      '/vendor/tasks-vision/': dirname(require.resolve('@mediapipe/tasks-vision')),
-      '/vendor/gl-matrix/': dirname(require.resolve('gl-matrix/package.json')),
+      '/dist/': libraryDir,
+      '/models/': resolve(LIBRARY_ROOT, 'models'),
+      '/vendor/tasks-vision/': TASKS_VISION_DIR,
       ...options.mounts,
     },
-    documents: { '/harness.html': HARNESS_HTML },
+    documents: { '/harness.html': harnessHtml(existsSync(resolve(libraryDir, 'internals.js'))) },
   });
   let browser: Browser;
   try {

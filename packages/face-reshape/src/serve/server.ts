@@ -4,16 +4,21 @@ import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { envelopeFromError, type FacialAestheticsEnvelope } from '../compat/envelope';
-import { parseFacialAestheticsRequest } from '../compat/params';
-import { FaceReshapeError } from '../errors';
-import { CLOUD_LIMITS, validateEncodedBytes } from '../input/validate';
-import { sniffFormat } from '../input/sniff';
-import type { Edit } from '../edits';
-import { parseEditFields } from './fields';
-import { serverErrorEnvelope, type ServerCode } from './envelope';
-import { PagePool, QueueFullError, type PagePoolOptions, type PoolJob } from './pool';
-import { ResultStore, type ResultStoreOptions } from './store';
+import {
+  checkCloudImage,
+  checkCloudUpload,
+  envelopeFromError,
+  FaceReshapeError,
+  parseEditFields,
+  parseFacialAestheticsRequest,
+  serverErrorEnvelope,
+  CLOUD_LIMITS,
+  type Edit,
+  type FacialAestheticsEnvelope,
+  type ServerCode,
+} from 'webgpu-face-reshape/compat';
+import { PagePool, QueueFullError, type PagePoolOptions, type PoolJob } from './pool.js';
+import { ResultStore, type ResultStoreOptions } from './store.js';
 
 /** The cloud's path, answered unchanged. */
 export const API_PATH = '/api/portrait/effects/face-tidyup';
@@ -355,14 +360,12 @@ async function readForm(req: FastifyRequest, timeoutMs: number): Promise<ParsedF
             if (part.file.truncated || size > CLOUD_LIMITS.maxBytes) break;
           }
           if (part.file.truncated || size > CLOUD_LIMITS.maxBytes) {
-            const head = Buffer.concat(chunks).subarray(0, 512);
-            // The cloud's order: the file type before its size.
-            if (!['jpeg', 'png', 'bmp'].includes(sniffFormat(head))) {
-              throw new FormError(envelopeFromError(new FaceReshapeError('UNSUPPORTED_FILE_TYPES', 'The file is not a JPEG, PNG or BMP image (judged from its first bytes), and it is larger than 3 MB.')));
+            // Refused while it streams, in the cloud's order: the file type before its size.
+            try {
+              checkCloudUpload(Buffer.concat(chunks).subarray(0, 512), size);
+            } catch (e) {
+              throw new FormError(envelopeFromError(e));
             }
-            throw new FormError(
-              envelopeFromError(new FaceReshapeError('FILE_SIZE_EXCEEDS_LIMIT', `The image is larger than 3 MB (${CLOUD_LIMITS.maxBytes} bytes); it was refused while uploading. Send a smaller or more compressed file.`)),
-            );
           }
           form.image = add(form.image, Buffer.concat(chunks));
         } else {
@@ -410,6 +413,6 @@ function checkForm(form: ParsedForm): PoolJob {
   }
   const params = parseFacialAestheticsRequest({ image, shape_type: form.shape_type, strength: form.strength }, { editsGiven: edits.length > 0 });
   image = params.image as Buffer;
-  validateEncodedBytes(image, CLOUD_LIMITS);
+  checkCloudImage(image);
   return { image, shape_type: form.shape_type, strength: form.strength, edits };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Browser, LaunchOptions } from 'puppeteer';
-import { FaceReshapeError } from '../errors';
+import { FaceReshapeError } from 'webgpu-face-reshape/compat';
 
 /** Flags for WebGPU on SwiftShader in headless Chromium (a real GPU is used where one exists). */
 export const CHROMIUM_FLAGS = [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { startServe, API_PATH, type ServeOptions } from '../serve/server';
-import { oneOf, positiveInt, UsageError } from './args';
+import { startServe, API_PATH, type ServeOptions } from '../serve/server.js';
+import { oneOf, positiveInt, UsageError } from './args.js';
 
 export interface ServeCliOptions {
   host?: string;

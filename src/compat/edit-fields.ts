@@ -1,5 +1,5 @@
-import { normalizeEdits, type Edit } from '../edits';
-import { FaceReshapeError } from '../errors';
+import { normalizeEdits, type Edit } from '../edits.js';
+import { FaceReshapeError } from '../errors.js';
 
 /** Most `edit` fields one request may carry (22 shapes; a few repeats are harmless, hundreds are abuse). */
 export const MAX_EDIT_FIELDS = 32;

@@ -1,4 +1,4 @@
-import { statusEnvelope, type FacialAestheticsEnvelope } from '../compat/envelope';
+import { statusEnvelope, type FacialAestheticsEnvelope } from './envelope.js';
 
 /**
  * Codes the drop-in server adds to the contract's table (section 5) for conditions of HTTP itself,

@@ -2,11 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'puppeteer';
-import { envelopeFromError, errorEnvelope, type FacialAestheticsEnvelope } from '../compat/envelope';
-import { parseFacialAestheticsRequest } from '../compat/params';
-import { normalizeEdits, type Edit } from '../edits';
-import { FaceReshapeError } from '../errors';
-import { CLOUD_LIMITS, validateEncodedBytes } from '../input/validate';
+import {
+  checkCloudImage,
+  envelopeFromError,
+  errorEnvelope,
+  FaceReshapeError,
+  normalizeEdits,
+  parseFacialAestheticsRequest,
+  type Edit,
+  type FacialAestheticsEnvelope,
+} from 'webgpu-face-reshape/compat';
 
 export interface ReshapeCliOptions {
   json: boolean;
@@ -82,7 +87,7 @@ function precheck(inputs: string[], opts: ReshapeCliOptions): { bytes: Buffer; c
   parseFacialAestheticsRequest({ image: bytes, shape_type: opts.shape, strength: opts.strength }, { allowShapeNames: true, editsGiven: edits.length > 0 });
   if (!opts.out) throw new FaceReshapeError('MISSING_PARAMETERS', 'Missing --out OUT: name the output file (.png or .jpg).');
   const outputType = outputTypeOf(opts.out);
-  validateEncodedBytes(bytes!, CLOUD_LIMITS);
+  checkCloudImage(bytes!);
   let model: string | null = null;
   if (opts.model) {
     try {
@@ -137,7 +142,7 @@ export async function runReshape(inputs: string[], opts: ReshapeCliOptions, io: 
 
 /** Runs in the page (self-contained: puppeteer serialises it). One reshaper per page, created on first use. */
 async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResult> {
-  const w = window as unknown as { lib: any; internals: any; __cliReshaper?: any };
+  const w = window as unknown as { lib: any; compat: any; __cliReshaper?: any };
   let warning: string | undefined;
   try {
     if (!w.__cliReshaper) {
@@ -155,13 +160,13 @@ async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResul
     const req: Record<string, unknown> = { image };
     if (config.shape_type !== undefined) req.shape_type = config.shape_type;
     if (config.strength !== undefined) req.strength = config.strength;
-    const res = await w.lib.runFacialAesthetics(req, { reshaper: w.__cliReshaper, edits: config.edits, outputType: config.outputType, allowShapeNames: true });
+    const res = await w.compat.runFacialAesthetics(req, { reshaper: w.__cliReshaper, edits: config.edits, outputType: config.outputType, allowShapeNames: true });
     if (!res.output) return { envelope: res.envelope, warning };
     const buf = new Uint8Array(await res.output.arrayBuffer());
     let bin = '';
     for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
     return { envelope: res.envelope, output: btoa(bin), width: res.width, height: res.height, faces: res.faces.length, warning };
   } catch (e) {
-    return { envelope: w.internals.envelopeFromError(e), warning };
+    return { envelope: w.compat.envelopeFromError(e), warning };
   }
 }

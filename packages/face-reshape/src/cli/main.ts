@@ -1,9 +1,9 @@
-import { startRuntime } from '../node/runtime';
-import { parseCli, UsageError, USAGE } from './args';
-import { runDetect } from './detect';
-import { runReshape } from './reshape';
-import { runServe } from './serve';
-import type { Runtime } from '../node/runtime';
+import { startRuntime } from '../node/runtime.js';
+import { parseCli, UsageError, USAGE } from './args.js';
+import { runDetect } from './detect.js';
+import { runReshape } from './reshape.js';
+import { runServe } from './serve.js';
+import type { Runtime } from '../node/runtime.js';
 import type { Page } from 'puppeteer';
 
 async function main(argv: string[]): Promise<number> {
