@@ -1,6 +1,14 @@
 import { FilesetResolver } from '@mediapipe/tasks-vision';
 import { FaceReshapeError } from '../errors.js';
 
+/** The two files of tasks-vision's wasm, by URL (the shape of its own `WasmFileset`). */
+export interface WasmFileset {
+  /** The Emscripten loader script, e.g. `…/vision_wasm_internal.js`. */
+  wasmLoaderPath: string;
+  /** The binary, e.g. `…/vision_wasm_internal.wasm`. */
+  wasmBinaryPath: string;
+}
+
 /**
  * The face model and tasks-vision's wasm, as shipped in this package. Each URL is a literal
  * `new URL('…', import.meta.url)`, the one form every bundler (Vite, webpack 5, Rollup, Parcel,
@@ -11,26 +19,32 @@ import { FaceReshapeError } from '../errors.js';
  * The paths are relative to the BUILT module: the library build puts every chunk directly in
  * `dist/`, the model in `models/` beside it and the wasm in `dist/wasm/` (vite.config.ts). The
  * source files have no such neighbours, so the library build leaves these expressions as they are
- * for the app's bundler to resolve. Only the SIMD build of the wasm ships (every browser with
- * WebGPU has wasm SIMD); see {@link requireSimd}.
+ * for the app's bundler to resolve; Vite's dev server gets a rule of its own (ownFile()). Only
+ * the SIMD build of the wasm ships (every browser with WebGPU has wasm SIMD; see requireSimd()).
  */
-/** The two files of tasks-vision's wasm, by URL (the shape of its own `WasmFileset`). */
-export interface WasmFileset {
-  /** The Emscripten loader script, e.g. `…/vision_wasm_internal.js`. */
-  wasmLoaderPath: string;
-  /** The binary, e.g. `…/vision_wasm_internal.wasm`. */
-  wasmBinaryPath: string;
-}
-
 export function defaultModelUrl(): string {
-  return new URL('../models/face_landmarker.task', import.meta.url).href;
+  return ownFile(new URL('../models/face_landmarker.task', import.meta.url), 'models/face_landmarker.task');
 }
 
 export function defaultWasmFileset(): WasmFileset {
   return {
-    wasmLoaderPath: new URL('./wasm/vision_wasm_internal.js', import.meta.url).href,
-    wasmBinaryPath: new URL('./wasm/vision_wasm_internal.wasm', import.meta.url).href,
+    wasmLoaderPath: ownFile(new URL('./wasm/vision_wasm_internal.js', import.meta.url), 'dist/wasm/vision_wasm_internal.js'),
+    wasmBinaryPath: ownFile(new URL('./wasm/vision_wasm_internal.wasm', import.meta.url), 'dist/wasm/vision_wasm_internal.wasm'),
   };
+}
+
+/** Where Vite's dev server runs dependencies from: it pre-bundles them into `<root>/node_modules/.vite/deps/`. */
+const VITE_DEPS = /\/node_modules\/\.vite\/deps(_temp_[^/]*)?\/[^/]*$/;
+
+/**
+ * The URL of one of the package's files. Vite's dev server pre-bundles dependencies into
+ * `node_modules/.vite/deps/` without their files, so there the relative URL points nowhere; the
+ * dev server does serve the package's own folder, two levels up (`node_modules/webgpu-face-reshape/`).
+ * That URL is joined from parts so no bundler mistakes it for one more file to emit.
+ */
+function ownFile(url: URL, pathInPackage: string): string {
+  if (!VITE_DEPS.test(new URL(import.meta.url).pathname)) return url.href;
+  return new URL(['..', '..', 'webgpu-face-reshape', pathInPackage].join('/'), import.meta.url).href;
 }
 
 /** Options naming where the assets come from (LandmarkDetectorOptions and the reshapers share them). */
@@ -60,9 +74,25 @@ export function modelUrlOf(opts: AssetOptions): string | null {
   return opts.modelAssetBuffer ? null : (opts.modelAssetPath ?? defaultModelUrl());
 }
 
-/** Only the SIMD wasm ships: say so, with the fix, on a browser without wasm SIMD. */
+/** The smallest valid wasm module: its magic number and version. */
+const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
+/**
+ * Only the SIMD wasm ships: say so, with the fix, on a browser without wasm SIMD. A page whose
+ * Content-Security-Policy forbids compiling wasm fails the same probe, so that is told apart first.
+ */
 export async function requireSimd(): Promise<void> {
   if (await FilesetResolver.isSimdSupported()) return;
+  try {
+    await WebAssembly.compile(EMPTY_WASM);
+  } catch (e) {
+    throw new FaceReshapeError(
+      'MODEL_LOAD_FAILED',
+      `This page may not compile WebAssembly (${e instanceof Error ? e.message : String(e)}), and the face model runs in it. ` +
+        "Add 'wasm-unsafe-eval' to the script-src of the page's Content-Security-Policy.",
+      { cause: e },
+    );
+  }
   throw new FaceReshapeError(
     'MODEL_LOAD_FAILED',
     'This browser does not support WebAssembly SIMD, which the face model needs (the package ships only the SIMD build of MediaPipe tasks-vision). ' +

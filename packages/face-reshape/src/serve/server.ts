@@ -148,7 +148,8 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
   await app.register(multipart, {
-    limits: { fileSize: CLOUD_LIMITS.maxBytes, files: 4, fields: 40, parts: 48, fieldSize: 4096, fieldNameSize: 100, headerPairs: 50 },
+    // One byte past the limit is read, so an upload known to be too large is one checkCloudUpload() refuses.
+    limits: { fileSize: CLOUD_LIMITS.maxBytes + 1, files: 4, fields: 40, parts: 48, fieldSize: 4096, fieldNameSize: 100, headerPairs: 50 },
     throwFileSizeLimit: false,
   });
   if (corsOrigins.length) {
