@@ -151,19 +151,30 @@ export class FaceReshaper {
   ): Promise<OutputOf<K>> {
     const kind = (options.output ?? 'imageData') as K;
     if (this.gpu) {
-      if (this.gpu.lost) {
-        if (!this.ownsDevice) {
-          throw new FaceReshapeError('DEVICE_LOST', 'The GPU device given to createWithDevice() was lost. Create a new device and a new reshaper with it.');
-        }
-        // Our own device: start a fresh one and go on (a driver reset or tab backgrounding can cause this).
-        this.gpu.destroy(true);
-        this.gpu = await GpuStack.create();
+      try {
+        return await (await this.liveGpu()).warp(image, field, kind, options);
+      } catch (e) {
+        // Lost during this very call (a GPU-process crash, a driver reset): our own device is
+        // replaced and the warp runs once more; the app's device is the app's to replace.
+        if (!(e instanceof FaceReshapeError) || e.code !== 'DEVICE_LOST' || !this.ownsDevice || !this.gpu?.lost) throw e;
+        return (await this.liveGpu()).warp(image, field, kind, options);
       }
-      return this.gpu.warp(image, field, kind, options);
     }
     if (!('data' in field)) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'A field plan reached the CPU warp; this is a bug, please report it.');
     const out = warpCpu(toImageData(image, width, height), field);
     return encodeImageData(new ImageData(out.data, out.width, out.height), kind, options);
+  }
+
+  /** The GPU stack, with our own device replaced when it was lost (a driver reset or tab backgrounding can cause this). */
+  private async liveGpu(): Promise<GpuStack> {
+    const gpu = this.gpu!;
+    if (!gpu.lost) return gpu;
+    if (!this.ownsDevice) {
+      throw new FaceReshapeError('DEVICE_LOST', 'The GPU device given to createWithDevice() was lost. Create a new device and a new reshaper with it.');
+    }
+    gpu.destroy(true);
+    this.gpu = await GpuStack.create();
+    return this.gpu;
   }
 
   /** Encoded inputs are checked against this GPU's texture limit before they are decoded. */

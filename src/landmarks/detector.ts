@@ -1,6 +1,7 @@
 import { FaceLandmarker, type FaceLandmarkerResult, type NormalizedLandmark } from '@mediapipe/tasks-vision';
 import { FaceReshapeError } from '../errors.js';
 import { diagnoseAssets, modelUrlOf, requireSimd, wasmFilesetOf, type AssetOptions } from './assets.js';
+import { GlWatch } from './gl-watch.js';
 import { sizeOf, type DecodedSource } from '../input/source.js';
 import type { Face } from '../types.js';
 import { landmarkBox } from './box.js';
@@ -31,9 +32,21 @@ export interface LandmarkDetectorOptions extends AssetOptions {
   tiling?: 'auto' | 'off' | TilePlanOptions;
 }
 
-/** Owns one tasks-vision FaceLandmarker (a wasm instance) and turns its output into pixel-space faces. */
+/** A tasks-vision FaceLandmarker and the watch on its WebGL canvas. */
+interface Watched {
+  lm: FaceLandmarker;
+  watch: GlWatch;
+}
+
+/**
+ * Owns one tasks-vision FaceLandmarker (a wasm instance) and turns its output into pixel-space
+ * faces. A landmarker whose WebGL context was lost is never trusted: detect() rebuilds it and asks
+ * again, detectForVideo() throws DETECTOR_LOST for the caller to `restore()`.
+ */
 export class LandmarkDetector {
-  private landmarker: FaceLandmarker | null;
+  /** Null after close(), or while a lost landmarker could not be rebuilt (the next call tries again). */
+  private main: Watched | null;
+  private closedByCaller = false;
   private readonly maxFaces: number;
   private readonly tiling: 'off' | TilePlanOptions;
   /** 'auto' skips the tile pass for portraits (see needsTiles); explicit tile options always tile. */
@@ -47,10 +60,10 @@ export class LandmarkDetector {
 
   private readonly options: LandmarkDetectorOptions;
   /** A second landmarker with the stricter tile threshold, made on first need. */
-  private tileLandmarker: Promise<FaceLandmarker> | null = null;
+  private tileLandmarker: Promise<Watched> | null = null;
 
-  private constructor(landmarker: FaceLandmarker, opts: LandmarkDetectorOptions) {
-    this.landmarker = landmarker;
+  private constructor(main: Watched, opts: LandmarkDetectorOptions) {
+    this.main = main;
     this.options = opts;
     this.maxFaces = opts.maxFaces ?? 4;
     this.mode = opts.runningMode ?? 'IMAGE';
@@ -68,13 +81,78 @@ export class LandmarkDetector {
 
   /**
    * Faces in an IMAGE-mode source, pixel coordinates of the source as drawn (upright). Async only
-   * because the tile pass's landmarker is created on first need; detection itself is synchronous.
+   * because the tile pass's landmarker is created on first need, and a lost one is rebuilt.
    */
   async detect(source: DetectableSource): Promise<Face[]> {
-    const lm = this.open();
+    try {
+      return await this.detectImage(source);
+    } catch (e) {
+      if (!(e instanceof FaceReshapeError) || e.code !== 'DETECTOR_LOST') throw e;
+      await this.restore();
+      return this.detectImage(source);
+    }
+  }
+
+  /**
+   * VIDEO mode; timestamps must increase monotonically (ms). Frame after frame the same Face
+   * objects and landmark arrays are rewritten (no per-frame allocation): the result is valid until
+   * the next call, so copy what you keep. Throws DETECTOR_LOST when the landmarker's WebGL context
+   * is gone: `await restore()`, then call again.
+   */
+  detectForVideo(source: DetectableSource, timestampMs: number): Face[] {
+    const main = this.open();
+    if (this.mode !== 'VIDEO') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detectForVideo() needs runningMode VIDEO.');
+    const { width, height } = sizeOf(source);
+    const result = trusted(main, () => main.lm.detectForVideo(source, timestampMs));
+    return toFaces(result, width, height, { x: 0, y: 0, w: width, h: height }, this.videoFaces);
+  }
+
+  /**
+   * Replaces the landmarkers with fresh ones (new wasm instances on new WebGL contexts), as after a
+   * GPU-process crash. Throws DETECTOR_LOST when that is not possible now.
+   */
+  async restore(): Promise<void> {
+    if (this.closedByCaller) throw closedError();
+    const old = this.main;
+    const oldTile = this.tileLandmarker;
+    this.tileLandmarker = null;
+    closeQuietly(old);
+    void oldTile?.then(closeQuietly, () => undefined);
+    try {
+      this.main = await createLandmarker(this.options, this.options.minDetectionConfidence ?? 0.5);
+    } catch (e) {
+      this.main = null;
+      throw new FaceReshapeError(
+        'DETECTOR_LOST',
+        `The face detector lost its WebGL context (the browser's GPU process crashed or was reset) and could not be rebuilt: ${errorText(e)}. Create a new reshaper and try again.`,
+        { cause: e },
+      );
+    }
+  }
+
+  close(): void {
+    this.closedByCaller = true;
+    closeQuietly(this.main);
+    this.main = null;
+    void this.tileLandmarker?.then(closeQuietly, () => undefined);
+    this.tileLandmarker = null;
+    this.tileCanvas = null;
+  }
+
+  get closed(): boolean {
+    return this.closedByCaller;
+  }
+
+  private async detectImage(source: DetectableSource): Promise<Face[]> {
+    const main = this.open();
     if (this.mode !== 'IMAGE') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detect() needs runningMode IMAGE; use detectForVideo() for VIDEO mode.');
     const { width, height } = sizeOf(source);
-    let faces = toFaces(lm.detect(source), width, height, { x: 0, y: 0, w: width, h: height });
+    let faces = toFaces(
+      trusted(main, () => main.lm.detect(source)),
+      width,
+      height,
+      { x: 0, y: 0, w: width, h: height },
+    );
     this.lastTileCount = 0;
     const tiles = this.tiling !== 'off' && faces.length < this.maxFaces && (!this.tilingAuto || !isPortrait(faces, width, height)) ? planTiles(width, height, this.tiling) : [];
     if (tiles.length) {
@@ -87,43 +165,21 @@ export class LandmarkDetector {
     return faces.slice(0, this.maxFaces);
   }
 
-  /**
-   * VIDEO mode; timestamps must increase monotonically (ms). Frame after frame the same Face
-   * objects and landmark arrays are rewritten (no per-frame allocation): the result is valid until
-   * the next call, so copy what you keep.
-   */
-  detectForVideo(source: DetectableSource, timestampMs: number): Face[] {
-    const lm = this.open();
-    if (this.mode !== 'VIDEO') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detectForVideo() needs runningMode VIDEO.');
-    const { width, height } = sizeOf(source);
-    return toFaces(lm.detectForVideo(source, timestampMs), width, height, { x: 0, y: 0, w: width, h: height }, this.videoFaces);
+  private open(): Watched {
+    if (this.closedByCaller) throw closedError();
+    if (!this.main) throw new FaceReshapeError('DETECTOR_LOST', 'The face detector lost its WebGL context and is not rebuilt yet; it is tried again on the next call.');
+    return this.main;
   }
 
-  close(): void {
-    this.landmarker?.close();
-    this.landmarker = null;
-    void this.tileLandmarker?.then((lm) => lm.close(), () => undefined);
-    this.tileLandmarker = null;
-    this.tileCanvas = null;
-  }
-
-  get closed(): boolean {
-    return this.landmarker === null;
-  }
-
-  private open(): FaceLandmarker {
-    if (!this.landmarker) throw new FaceReshapeError('CLOSED', 'This detector was closed; create a new one.');
-    return this.landmarker;
-  }
-
-  private detectTiles(lm: FaceLandmarker, source: DetectableSource, tiles: TileRect[]): Face[] {
+  private detectTiles(tileLm: Watched, source: DetectableSource, tiles: TileRect[]): Face[] {
     const found: Array<{ face: Face; margin: number }> = [];
     for (const t of tiles) {
       if (!this.tileCanvas || this.tileCanvas.width !== t.w || this.tileCanvas.height !== t.h) this.tileCanvas = new OffscreenCanvas(t.w, t.h);
       const ctx = this.tileCanvas.getContext('2d', { willReadFrequently: false })!;
       ctx.clearRect(0, 0, t.w, t.h);
       drawSource(ctx, source, t);
-      for (const face of toFaces(lm.detect(this.tileCanvas), t.w, t.h, t)) {
+      const tile = this.tileCanvas;
+      for (const face of toFaces(trusted(tileLm, () => tileLm.lm.detect(tile)), t.w, t.h, t)) {
         found.push({ face, margin: edgeMargin(face.box, t) });
       }
     }
@@ -133,16 +189,49 @@ export class LandmarkDetector {
   }
 }
 
-/** One tasks-vision FaceLandmarker (its own wasm instance) with our options. */
-async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfidence: number): Promise<FaceLandmarker> {
+/**
+ * A landmarker's answer, only if its WebGL context was alive before and after the call: a lost
+ * context makes tasks-vision answer "no faces" (or fail) instead of throwing.
+ */
+function trusted<T>(w: Watched, call: () => T): T {
+  const lost = () =>
+    new FaceReshapeError('DETECTOR_LOST', "The face detector's WebGL context was lost (the browser's GPU process crashed or was reset); its answer cannot be trusted.");
+  if (w.watch.lost) throw lost();
+  let result: T;
+  try {
+    result = call();
+  } catch (e) {
+    if (w.watch.lost) throw lost();
+    throw e;
+  }
+  if (w.watch.lost) throw lost();
+  return result;
+}
+
+function closedError(): FaceReshapeError {
+  return new FaceReshapeError('CLOSED', 'This detector was closed; create a new one.');
+}
+
+function closeQuietly(w: Watched | null): void {
+  try {
+    w?.lm.close();
+  } catch {
+    // A landmarker on a lost context may fail to free its GL objects; its wasm memory goes with it.
+  }
+}
+
+/** One tasks-vision FaceLandmarker (its own wasm instance) with our options, on a watched canvas. */
+async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfidence: number): Promise<Watched> {
   await requireSimd();
   const model = modelUrlOf(opts);
+  const watch = new GlWatch();
   try {
-    return await FaceLandmarker.createFromOptions(wasmFilesetOf(opts), {
+    const lm = await FaceLandmarker.createFromOptions(wasmFilesetOf(opts), {
       baseOptions: {
         ...(model === null ? { modelAssetBuffer: opts.modelAssetBuffer } : { modelAssetPath: model }),
         delegate: opts.delegate ?? 'CPU',
       },
+      canvas: watch.canvas,
       runningMode: opts.runningMode ?? 'IMAGE',
       numFaces: opts.maxFaces ?? 4,
       minFaceDetectionConfidence: minDetectionConfidence,
@@ -150,6 +239,7 @@ async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfi
       outputFacialTransformationMatrixes: true,
       outputFaceBlendshapes: false,
     });
+    return { lm, watch };
   } catch (e) {
     // tasks-vision reports a missing script as "[object Event]" and a page served for the model as
     // a zip error with a C++ trace: ask the URLs what they are instead.

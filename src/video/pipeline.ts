@@ -13,6 +13,7 @@ import { GpuWarper } from '../warp/gpu.js';
 import { ExternalUploader } from './external-upload.js';
 import { FaceTracker, type TrackedFace } from './tracker.js';
 import type { OneEuroOptions } from './one-euro.js';
+import type { Face } from '../types.js';
 
 /** A frame the pipeline can take: a playing <video>, a VideoFrame, an ImageBitmap, a canvas or an <img>. */
 export type VideoSource = HTMLVideoElement | VideoFrame | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
@@ -197,7 +198,7 @@ export class FramePipeline {
     const ts = timestampMs > this.lastTs ? timestampMs : this.lastTs + 1;
     this.lastTs = ts;
 
-    const raw = this.detector.detectForVideo(source as DecodedSource, ts);
+    const raw = await this.detectFrame(source as DecodedSource, ts);
     const t1 = performance.now();
     this.beforeSmoothing?.(raw, ts);
     const faces = this.tracker.update(raw, ts / 1000);
@@ -241,6 +242,18 @@ export class FramePipeline {
       upload,
       present: this.present,
     };
+  }
+
+  /** Landmarks of one frame; a detector whose WebGL context was lost is rebuilt, and asked again, once. */
+  private async detectFrame(source: DecodedSource, timestampMs: number): Promise<Face[]> {
+    const detector = this.detector!;
+    try {
+      return detector.detectForVideo(source, timestampMs);
+    } catch (e) {
+      if (!(e instanceof FaceReshapeError) || e.code !== 'DETECTOR_LOST') throw e;
+      await detector.restore();
+      return detector.detectForVideo(source, timestampMs);
+    }
   }
 
   /** The pixels of the last frame rendered (RGBA). */

@@ -271,7 +271,8 @@ export class VideoReshaper {
 
   private fail(e: unknown): void {
     const err = e instanceof FaceReshapeError ? e : new FaceReshapeError('SERVICE_INTERNAL_ERROR', e instanceof Error ? e.message : String(e), { cause: e });
-    if (err.code === 'DEVICE_LOST' || err.code === 'CLOSED' || this.pipeline?.deviceLost) this.stop();
+    // What cannot be retried frame by frame stops the loop; onError says why (a new VideoReshaper recovers).
+    if (err.code === 'DEVICE_LOST' || err.code === 'DETECTOR_LOST' || err.code === 'CLOSED' || this.pipeline?.deviceLost) this.stop();
     if (this.onError) this.onError(err);
     else console.error('webgpu-face-reshape video:', err);
   }
