@@ -1,14 +1,15 @@
-import { normalizeEdits, type EditRequest } from './edits.js';
+import { normalizeEdits, type EditRequest } from './shapes/edits.js';
 import { FaceReshapeError } from './errors.js';
-import { buildField, planField, type FieldPlan } from './field/build.js';
+import { buildField } from './field/build.js';
+import { planField, type FieldPlan } from './field/plan.js';
 import { fieldOnGpu, type FieldBuild } from './field/gpu-build.js';
 import type { DisplacementField } from './field/types.js';
-import { decodeSource, toImageData, type DecodedSource, type ReshapeSource } from './input/source.js';
+import { decodeSource, toImageData, type ReshapeSource } from './image/decode.js';
 import { LandmarkDetector, type LandmarkDetectorOptions } from './landmarks/detector.js';
-import { encodeImageData, type OutputKind, type OutputOf } from './output/encode.js';
+import { encodeImageData, type OutputKind, type OutputOf } from './image/encode.js';
 import { GpuStack } from './warp/gpu-stack.js';
 import { warpCpu } from './warp/cpu.js';
-import type { Face } from './types.js';
+import type { DecodedSource, Face } from './types.js';
 
 export type Backend = 'webgpu' | 'cpu';
 

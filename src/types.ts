@@ -18,3 +18,14 @@ export interface Face {
   box: [number, number, number, number];
   pose: HeadPose;
 }
+
+/** A decoded, upright image source, ready for detection and upload. */
+export type DecodedSource = ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | OffscreenCanvas | VideoFrame;
+
+/** The pixel size of a decoded source as it draws (video: its frame size, image: its natural size). */
+export function sizeOf(s: DecodedSource): { width: number; height: number } {
+  if (typeof VideoFrame !== 'undefined' && s instanceof VideoFrame) return { width: s.displayWidth, height: s.displayHeight };
+  if (typeof HTMLVideoElement !== 'undefined' && s instanceof HTMLVideoElement) return { width: s.videoWidth, height: s.videoHeight };
+  if (typeof HTMLImageElement !== 'undefined' && s instanceof HTMLImageElement) return { width: s.naturalWidth, height: s.naturalHeight };
+  return { width: (s as { width: number }).width, height: (s as { height: number }).height };
+}

@@ -1,5 +1,5 @@
-import type { ImageFormat } from '../input/sniff.js';
-import { checkSize, checkType, CLOUD_LIMITS, validateEncodedBytes } from '../input/validate.js';
+import type { ImageFormat } from '../image/sniff.js';
+import { checkSize, checkType, CLOUD_LIMITS, validateEncodedBytes } from '../image/validate.js';
 
 export { CLOUD_LIMITS };
 

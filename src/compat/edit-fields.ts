@@ -1,4 +1,4 @@
-import { normalizeEdits, type Edit } from '../edits.js';
+import { normalizeEdits, type Edit } from '../shapes/edits.js';
 import { FaceReshapeError } from '../errors.js';
 
 /** Most `edit` fields one request may carry (22 shapes; a few repeats are harmless, hundreds are abuse). */

@@ -1,7 +1,7 @@
-import type { Edit } from '../edits.js';
-import { normalizeEdits } from '../edits.js';
+import type { Edit } from '../shapes/edits.js';
+import { normalizeEdits } from '../shapes/edits.js';
 import { FaceReshapeError } from '../errors.js';
-import { CLOUD_LIMITS, validateEncodedBlob, validateEncodedBytes, type ValidatedImage } from '../input/validate.js';
+import { CLOUD_LIMITS, validateEncodedBlob, validateEncodedBytes, type ValidatedImage } from '../image/validate.js';
 import { FaceReshaper, type FaceReshaperOptions } from '../reshaper.js';
 import type { Face } from '../types.js';
 import { envelopeFromError, successEnvelope, type FacialAestheticsEnvelope } from './envelope.js';

@@ -30,4 +30,4 @@ export { parseFacialAestheticsRequest, type FacialAestheticsRequest, type Parsed
 export { parseEditField, parseEditFields, MAX_EDIT_FIELDS } from './edit-fields.js';
 export { checkCloudImage, checkCloudUpload, CLOUD_LIMITS, type CheckedImage } from './checks.js';
 export { FaceReshapeError, isFaceReshapeError, type FaceReshapeErrorCode } from '../errors.js';
-export { normalizeEdits, type Edit } from '../edits.js';
+export { normalizeEdits, type Edit } from '../shapes/edits.js';

@@ -2,8 +2,8 @@ import commonWgsl from '../../shaders/field-common.wgsl?raw';
 import forwardWgsl from '../../shaders/field-forward.wgsl?raw';
 import guardWgsl from '../../shaders/field-guard.wgsl?raw';
 import invertWgsl from '../../shaders/field-invert.wgsl?raw';
-import { dispatchGrid, ensureBuffer, growSize, MIN_BUFFER_BYTES } from '../warp/sizing.js';
-import type { FieldPlan } from './build.js';
+import { dispatchGrid, ensureBuffer, growSize, MIN_BUFFER_BYTES } from '../gpu/sizing.js';
+import type { FieldPlan } from './plan.js';
 
 /** Bytes per record; mirror `struct Region` in shaders/field-common.wgsl and `struct Prim` in field-forward.wgsl. */
 const REGION_BYTES = 32;

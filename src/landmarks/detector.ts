@@ -2,7 +2,7 @@ import { FaceLandmarker, type FaceLandmarkerResult, type NormalizedLandmark } fr
 import { FaceReshapeError } from '../errors.js';
 import { diagnoseAssets, modelUrlOf, requireSimd, wasmFilesetOf, type AssetOptions } from './assets.js';
 import { GlWatch } from './gl-watch.js';
-import { sizeOf, type DecodedSource } from '../input/source.js';
+import { sizeOf, type DecodedSource } from '../types.js';
 import type { Face } from '../types.js';
 import { landmarkBox } from './box.js';
 import { mergeFaces } from './merge.js';

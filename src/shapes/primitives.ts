@@ -158,26 +158,6 @@ export function squeeze(g: FaceGeometry, c: Vec2, k: number, rx: number, ry: num
   return [{ ...scale(g, c, -k, 0, rx, ry, inner), squeeze: Math.abs(k) }];
 }
 
-/** Axis-aligned image bounds [x0, y0, x1, y1] of the primitive's influence (the ellipse's box). */
-export function primitiveBounds(p: Primitive): [number, number, number, number] {
-  const hx = Math.hypot(p.rx * p.e1x, p.ry * p.e2x);
-  const hy = Math.hypot(p.rx * p.e1y, p.ry * p.e2y);
-  return [p.cx - hx, p.cy - hy, p.cx + hx, p.cy + hy];
-}
-
-/** Whether the primitive moves anything. */
-export function isIdentity(p: Primitive): boolean {
-  return p.tx === 0 && p.ty === 0 && p.a11 === 0 && p.a12 === 0 && p.a21 === 0 && p.a22 === 0;
-}
-
-/** Shrink the primitive's radii so that no point of its influence is farther than `maxR` from its centre. */
-export function limitRadius(p: Primitive, maxR: number): Primitive {
-  const r = Math.max(p.rx, p.ry);
-  if (r <= maxR) return p;
-  const f = Math.max(maxR, 0) / r;
-  return { ...p, rx: p.rx * f, ry: p.ry * f };
-}
-
 /** Forward motion at (x, y), added into out. Reference evaluation (the builder inlines the same maths). */
 export function addPrimitive(p: Primitive, x: number, y: number, out: { dx: number; dy: number }): void {
   const qx = x - p.cx;

@@ -1,8 +1,8 @@
-import { normalizeEdits, type Edit, type EditRequest, type NormalizedEdit } from '../edits.js';
+import { normalizeEdits, type Edit, type EditRequest, type NormalizedEdit } from '../shapes/edits.js';
 import { FaceReshapeError, type FaceReshapeErrorCode } from '../errors.js';
 import { modelUrlOf, wasmFilesetOf } from '../landmarks/assets.js';
 import type { Face } from '../types.js';
-import type { FromWorker, ToWorker } from '../worker/protocol.js';
+import type { FromWorker, ToWorker } from './worker/protocol.js';
 import type { OneEuroOptions } from './one-euro.js';
 import { FramePipeline, type FrameStats, type PipelineOptions, type VideoBackend, type VideoSource } from './pipeline.js';
 
@@ -127,7 +127,7 @@ export class VideoReshaper {
         wasmFileset: { wasmLoaderPath: absolute(files.wasmLoaderPath), wasmBinaryPath: absolute(files.wasmBinaryPath) },
         ...(model === null ? {} : { modelAssetPath: absolute(model) }),
       };
-      const { spawnFrameWorker } = await import('../worker/spawn.js');
+      const { spawnFrameWorker } = await import('./worker/spawn.js');
       const worker = spawnFrameWorker();
       const offscreen = canvas.transferControlToOffscreen();
       try {

@@ -1,7 +1,6 @@
-import type { FieldPlan } from '../field/build.js';
 import { FaceReshapeError } from '../errors.js';
-import { primitiveBounds } from '../shapes/primitives.js';
-import { dispatchGrid, growSize } from './sizing.js';
+import { dispatchGrid, growSize } from '../gpu/sizing.js';
+import type { FieldPlan } from '../field/plan.js';
 import type { DisplacementField, FieldRegion } from '../field/types.js';
 
 /**
@@ -77,7 +76,7 @@ export function nodesLive(field: DisplacementField): TileTest {
 }
 
 export function boundsLive(plan: FieldPlan): TileTest {
-  const bounds = new Map(plan.regions.map((r, k) => [r, plan.groups[k].prims.map(primitiveBounds)]));
+  const bounds = new Map(plan.regions.map((r, k) => [r, plan.groups[k].bounds]));
   return (r, i0, i1, j0, j1) => {
     const x0 = r.x0 + i0 * r.cell;
     const x1 = r.x0 + i1 * r.cell;

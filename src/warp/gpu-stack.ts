@@ -1,11 +1,11 @@
-import type { FieldPlan } from '../field/build.js';
+import type { FieldPlan } from '../field/plan.js';
 import type { DisplacementField } from '../field/types.js';
-import type { DecodedSource } from '../input/source.js';
-import { TextureToBitmap } from '../output/bitmap.js';
-import { encodeImageData, type EncodeOptions, type OutputKind, type OutputOf } from '../output/encode.js';
-import { TextureReader } from '../output/readback.js';
-import { TextureUploader } from '../output/upload.js';
-import { isDeviceLost, requestGpuDevice, watchDevice } from './device.js';
+import type { DecodedSource } from '../types.js';
+import { TextureToBitmap } from '../gpu/bitmap.js';
+import { encodeImageData, type EncodeOptions, type OutputKind, type OutputOf } from '../image/encode.js';
+import { TextureReader } from '../gpu/readback.js';
+import { TextureUploader } from '../gpu/upload.js';
+import { isDeviceLost, requestGpuDevice, watchDevice } from '../gpu/device.js';
 import { GpuWarper } from './gpu.js';
 
 /**

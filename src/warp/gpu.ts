@@ -1,13 +1,13 @@
 import warpCellsWgsl from '../../shaders/warp-cells.wgsl?raw';
 import warpWgsl from '../../shaders/warp.wgsl?raw';
 import { FaceReshapeError } from '../errors.js';
-import type { FieldPlan } from '../field/build.js';
+import type { FieldPlan } from '../field/plan.js';
 import { ALPHA_ONE_BITS, GpuFieldBuilder } from '../field/gpu-build.js';
 import type { DisplacementField, FieldRegion } from '../field/types.js';
-import { ensureBuffer, growSize, MIN_BUFFER_BYTES } from './sizing.js';
+import { ensureBuffer, growSize, MIN_BUFFER_BYTES } from '../gpu/sizing.js';
 import { boundsLive, buildSpans, buildTiles, nodesLive, pixelRect, SPAN_BYTES, TILE_BYTES, type Staging } from './culling.js';
-import { assertDeviceAlive, watchDevice } from './device.js';
-import { stamp, type GpuTiming } from './timing.js';
+import { assertDeviceAlive, watchDevice } from '../gpu/device.js';
+import { stamp, type GpuTiming } from '../gpu/timing.js';
 
 export interface GpuWarperOptions {
   /** Format of the output textures this warper allocates (default 'rgba8unorm'). */

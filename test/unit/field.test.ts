@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildField, buildFieldWithInfo, cellFor } from '../../src/field/build';
+import { buildField, buildFieldWithInfo } from '../../src/field/build';
+import { cellFor } from '../../src/field/plan';
 import { FieldScratch } from '../../src/field/scratch';
 import type { DisplacementField } from '../../src/field/types';
 import { SHAPE_NAMES } from '../../src/shapes/names';

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parseFacialAestheticsRequest } from '../../src/compat/params';
 import { envelopeFromError, errorEnvelope, successEnvelope } from '../../src/compat/envelope';
 import { FaceReshapeError } from '../../src/errors';
-import { exifOrientation, findCorruption, readImageHeader } from '../../src/input/header';
-import { sniffFormat } from '../../src/input/sniff';
-import { CLOUD_LIMITS, nativeLimits, validateEncodedBlob, validateEncodedBytes } from '../../src/input/validate';
+import { exifOrientation, findCorruption, readImageHeader } from '../../src/image/header';
+import { sniffFormat } from '../../src/image/sniff';
+import { CLOUD_LIMITS, nativeLimits, validateEncodedBlob, validateEncodedBytes } from '../../src/image/validate';
 import { bmpBytes, concat, jpegDeclaring, JPEG_FIXTURE, pngBomb, pngBytes, PNG_FIXTURE } from '../support/compat-cases';
 
 const jpg = new Uint8Array(readFileSync(JPEG_FIXTURE));

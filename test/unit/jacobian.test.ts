@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildFieldWithInfo, squeezeFactor } from '../../src/field/build';
+import { buildFieldWithInfo } from '../../src/field/build';
+import { squeezeFactor } from '../../src/field/forward';
 import { guardFolds, minJacobianDet, regionFoldScale } from '../../src/field/jacobian';
 import type { DisplacementField } from '../../src/field/types';
 import { SHAPE_NAMES } from '../../src/shapes/names';

@@ -3,7 +3,8 @@ import { FaceReshapeError } from '../../src/errors';
 import { SHAPE_FNS, SHAPES, shapePrimitives } from '../../src/shapes/index';
 import { FaceGeometry } from '../../src/shapes/frame';
 import { SHAPE_NAMES, shapeId, shapeName } from '../../src/shapes/names';
-import { addPrimitive, falloff, primitiveBounds } from '../../src/shapes/primitives';
+import { primitiveBounds } from '../../src/field/plan';
+import { addPrimitive, falloff } from '../../src/shapes/primitives';
 import { landmarkFixture } from './helpers/fixtures';
 
 const fx = landmarkFixture('face01')!;

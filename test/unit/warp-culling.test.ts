@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildField, planField, type FieldItem } from '../../src/field/build';
-import { sampleRegion, type DisplacementField } from '../../src/field/types';
+import { buildField } from '../../src/field/build';
+import { planField, type FieldItem } from '../../src/field/plan';
+import { sampleRegion } from '../../src/field/grid';
+import type { DisplacementField } from '../../src/field/types';
 import { SHAPE_NAMES } from '../../src/shapes/names';
 import { boundsLive, buildSpans, buildTiles, nodesLive, SPAN_BYTES, TILE_BYTES, TILE_CELLS } from '../../src/warp/culling';
 import { landmarkFixture, scaleFace } from './helpers/fixtures';

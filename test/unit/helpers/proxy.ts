@@ -1,4 +1,5 @@
-import { sampleRegion, type DisplacementField } from '../../../src/field/types.js';
+import { sampleRegion } from '../../../src/field/grid.js';
+import type { DisplacementField } from '../../../src/field/types.js';
 import { FaceGeometry } from '../../../src/shapes/frame.js';
 
 /**

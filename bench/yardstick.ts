@@ -1,8 +1,8 @@
-import copyWgsl from '../../shaders/copy.wgsl?raw';
-import { FaceReshapeError } from '../errors.js';
-import { assertDeviceAlive, watchDevice } from './device.js';
-import { WARP_OUTPUT_USAGE } from './gpu.js';
-import { stamp, type GpuTiming } from './timing.js';
+import copyWgsl from '../shaders/copy.wgsl?raw';
+import { FaceReshapeError } from '../src/errors.js';
+import { assertDeviceAlive, watchDevice } from '../src/gpu/device.js';
+import { WARP_OUTPUT_USAGE } from '../src/warp/gpu.js';
+import { stamp, type GpuTiming } from '../src/gpu/timing.js';
 
 /**
  * The benchmark yardstick (contract section 7, `gpu_copy_1080p_ms`): a full-frame render pass

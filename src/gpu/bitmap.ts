@@ -1,5 +1,5 @@
 import { FaceReshapeError } from '../errors.js';
-import { assertDeviceAlive, watchDevice } from '../warp/device.js';
+import { assertDeviceAlive, watchDevice } from './device.js';
 import { TextureReader } from './readback.js';
 
 /**

@@ -1,4 +1,5 @@
 import { FaceReshapeError } from '../errors.js';
+import { sizeOf, type DecodedSource } from '../types.js';
 import { nativeLimits, validateEncodedBlob, validateEncodedBytes, type InputLimits } from './validate.js';
 
 /** Everything `reshape()` accepts. Encoded bytes are decoded with EXIF orientation applied. */
@@ -13,9 +14,6 @@ export type ReshapeSource =
   | HTMLVideoElement
   | OffscreenCanvas
   | VideoFrame;
-
-/** A decoded, upright source ready for detection and upload. */
-export type DecodedSource = ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | OffscreenCanvas | VideoFrame;
 
 export interface Decoded {
   image: DecodedSource;
@@ -74,13 +72,6 @@ export async function decodeSource(source: ReshapeSource, options: DecodeOptions
     throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `The image source has no pixels (${width}×${height}); wait until an <img>/<video> has loaded before reshaping it.`);
   }
   return { image: source, width, height, owned: false };
-}
-
-export function sizeOf(s: DecodedSource): { width: number; height: number } {
-  if (typeof VideoFrame !== 'undefined' && s instanceof VideoFrame) return { width: s.displayWidth, height: s.displayHeight };
-  if (typeof HTMLVideoElement !== 'undefined' && s instanceof HTMLVideoElement) return { width: s.videoWidth, height: s.videoHeight };
-  if (typeof HTMLImageElement !== 'undefined' && s instanceof HTMLImageElement) return { width: s.naturalWidth, height: s.naturalHeight };
-  return { width: (s as { width: number }).width, height: (s as { height: number }).height };
 }
 
 /** RGBA pixels of any decoded source (for the CPU warp). ImageData passes through untouched. */

@@ -1,5 +1,5 @@
 import { FaceReshapeError } from '../errors.js';
-import { assertDeviceAlive, isDeviceLost, watchDevice } from '../warp/device.js';
+import { assertDeviceAlive, isDeviceLost, watchDevice } from './device.js';
 
 const READABLE = new Set<GPUTextureFormat>(['rgba8unorm', 'rgba8unorm-srgb', 'bgra8unorm', 'bgra8unorm-srgb']);
 const MIN_BUFFER_BYTES = 1 << 16;

@@ -4,9 +4,9 @@
  * (transferControlToOffscreen). The page posts frames (VideoFrame or ImageBitmap, transferred)
  * one at a time and drops frames while one is in flight.
  */
-import { FaceReshapeError } from '../errors.js';
-import type { Face } from '../types.js';
-import { FramePipeline } from '../video/pipeline.js';
+import { FaceReshapeError } from '../../errors.js';
+import type { Face } from '../../types.js';
+import { FramePipeline } from '../pipeline.js';
 import type { FromWorker, ToWorker, WorkerError } from './protocol.js';
 
 interface WorkerScope {

@@ -1,7 +1,7 @@
-import type { NormalizedEdit } from '../edits.js';
-import type { Face } from '../types.js';
-import type { OneEuroOptions } from '../video/one-euro.js';
-import type { FrameStats, PipelineOptions, VideoBackend } from '../video/pipeline.js';
+import type { NormalizedEdit } from '../../shapes/edits.js';
+import type { Face } from '../../types.js';
+import type { OneEuroOptions } from '../one-euro.js';
+import type { FrameStats, PipelineOptions, VideoBackend } from '../pipeline.js';
 
 /** Messages between VideoReshaper (page) and the frame worker (src/worker/entry.ts). */
 export type ToWorker =

@@ -1,5 +1,5 @@
-import { FaceReshapeError } from './errors.js';
-import { shapeId, shapeName, type ShapeName } from './shapes/names.js';
+import { FaceReshapeError } from '../errors.js';
+import { shapeId, shapeName, type ShapeName } from './names.js';
 
 /** One edit: a shape (seed id 0–21 or name) and a signed strength in [-1, 1] (0 = identity, negative = opposite direction). */
 export interface Edit {

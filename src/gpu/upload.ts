@@ -1,6 +1,6 @@
 import { FaceReshapeError } from '../errors.js';
-import { sizeOf, type DecodedSource } from '../input/source.js';
-import { assertDeviceAlive, watchDevice } from '../warp/device.js';
+import { sizeOf, type DecodedSource } from '../types.js';
+import { assertDeviceAlive, watchDevice } from './device.js';
 
 /** Every decoded browser image source the library accepts (the same set decoding produces). */
 export type GpuImageSource = DecodedSource;
