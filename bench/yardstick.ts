@@ -1,7 +1,7 @@
 import copyWgsl from '../shaders/copy.wgsl?raw';
 import { FaceReshapeError } from '../src/errors.js';
 import { assertDeviceAlive, watchDevice } from '../src/gpu/device.js';
-import { WARP_OUTPUT_USAGE } from '../src/warp/gpu.js';
+import { WARP_OUTPUT_USAGE } from '../src/warp/gpu-warper.js';
 import { stamp, type GpuTiming } from '../src/gpu/timing.js';
 
 /**

@@ -1,5 +1,5 @@
 // Shared prelude of the three field-build passes (field-forward, field-invert, field-guard),
-// prepended to each by src/field/gpu-build.ts. Mirrors src/field/build.ts: node (i, j) of a
+// prepended to each by src/field/gpu-build.ts. Mirrors src/field/{plan,forward,invert,jacobian}.ts: node (i, j) of a
 // region sits at origin + (i, j) · cell; nodes of all regions are numbered consecutively
 // (region.offset is its first node), one invocation per node (or per cell in the guard).
 

@@ -1,5 +1,5 @@
 // Field build, pass 1: the forward motion f of every node (content at the node moves to node + f),
-// as evalForward() in src/field/build.ts: ordinary primitives add up; lateral compressions
+// as evalForward() in src/field/forward.ts: ordinary primitives add up; lateral compressions
 // (squeeze > 0) add up per face and are scaled by squeeze_factor(), so stacked contour edits
 // saturate instead of folding. Primitives come sorted by face, then edit, squeezes last.
 
@@ -37,7 +37,7 @@ fn weight(rho2: f32, inner: f32) -> f32 {
   return q * q * q;
 }
 
-// squeezeFactor() in src/field/build.ts.
+// squeezeFactor() in src/field/forward.ts.
 fn squeeze_factor(k: f32, m: f32, cap: f32) -> f32 {
   if (!(k > 0.0)) {
     return 1.0;

@@ -1,12 +1,12 @@
 // Field build, pass 2: the backward displacement d of every node, d = −f(node + d), as invert()
-// in src/field/build.ts: fixed-point steps from d = −f(node), then, where they have not
+// in src/field/invert.ts: fixed-point steps from d = −f(node), then, where they have not
 // converged, Newton's method with backtracking. Nodes where f is zero keep d exactly zero, so
 // the field's support never grows; the outer ring is zero.
 
 @group(0) @binding(2) var<storage, read> forward: array<vec2f>;
 @group(0) @binding(3) var<storage, read_write> field: array<vec2f>;
 
-// The cell holding grid position g (in cells, clamped to the grid as sampleForward() does): its
+// The cell holding grid position g by the grid rule (grid.wgsl, prepended): its
 // four corners' f (00, 10, 01, 11) and g's place s in it.
 struct Cell {
   a: vec2f,
@@ -17,11 +17,11 @@ struct Cell {
 }
 
 fn cell_at(r: Region, g_in: vec2f) -> Cell {
-  let max_g = vec2f(f32(r.cols - 1u), f32(r.rows - 1u));
-  let g = clamp(g_in, vec2f(0.0), max_g);
-  let i = min(floor(g), max_g - 1.0);
-  let n = r.offset + u32(i.y) * r.cols + u32(i.x);
-  return Cell(forward[n], forward[n + 1u], forward[n + r.cols], forward[n + r.cols + 1u], g - i);
+  let nodes = vec2u(r.cols, r.rows);
+  let g = grid_clamp(g_in, nodes);
+  let i = grid_cell(g, nodes);
+  let n = r.offset + i.y * r.cols + i.x;
+  return Cell(forward[n], forward[n + 1u], forward[n + r.cols], forward[n + r.cols + 1u], g - vec2f(i));
 }
 
 // f at grid position g, bilinear.

@@ -6,6 +6,8 @@
 // cell: it reads the cell's four nodes once and walks the cell's pixels (cell² of them, 64 for
 // the usual 8-px cell), so the field costs four loads per cell instead of four per pixel.
 //
+// Prepended: grid.wgsl, warp-common.wgsl.
+//
 // A workgroup is one tile of 8×8 cells taken from `tiles`: the CPU lists only the tiles whose
 // nodes can be non-zero (src/warp/culling.ts); everything else in the output was already copied
 // from the source with copyTextureToTexture. Cells whose four nodes are zero return at once for
@@ -13,17 +15,6 @@
 // (cell_of), and both forms interpolate down the cell's edges, then across (per row here), so
 // they do the same arithmetic on every pixel, then exactly one fetch of the image: a bilinear
 // textureSampleLevel at p + d.
-
-struct Region {
-  origin: vec2f,  // (x0, y0): position of node (0, 0), in pixels
-  cell: f32,      // node spacing, in pixels
-  cols: u32,
-  rows: u32,
-  offset: u32,    // index of node (0, 0) in `field`
-  alpha: u32,     // index of its fold-guard factor in `alpha`
-  _pad1: u32,
-  px: vec4i,      // (px0, py0, px1, py1): the pixel rect it covers, clipped to the image
-}
 
 struct Tile {
   region: u32,    // NO_TILE pads the list up to the dispatch size
@@ -35,24 +26,19 @@ struct Tile {
 const NO_TILE: u32 = 0xffffffffu;
 const TILE_CELLS: u32 = 8u;
 
-@group(0) @binding(0) var src: texture_2d<f32>;
-@group(0) @binding(1) var src_sampler: sampler;
-@group(0) @binding(2) var<storage, read> field: array<vec2f>;
-@group(0) @binding(3) var<storage, read> regions: array<Region>;
-@group(0) @binding(4) var<storage, read> tiles: array<Tile>;
-@group(0) @binding(5) var dst: texture_storage_2d<rgba8unorm, write>;
-// Per region, the fold guard's factor as f32 bits (see warp.wgsl).
-@group(0) @binding(6) var<storage, read> alpha: array<u32>;
+// Group 0 changes when the field's buffers are replaced (rarely); group 1 with the images.
+@group(0) @binding(0) var<storage, read> field: array<vec2f>;
+@group(0) @binding(1) var<storage, read> regions: array<Region>;
+@group(0) @binding(2) var<storage, read> tiles: array<Tile>;
+// Per region, the fold guard's factor as f32 bits (see guard_factor).
+@group(0) @binding(3) var<storage, read> alpha: array<u32>;
+@group(1) @binding(0) var src: texture_2d<f32>;
+@group(1) @binding(1) var src_sampler: sampler;
+@group(1) @binding(2) var dst: texture_storage_2d<rgba8unorm, write>;
 
-fn guard_factor(bits: u32) -> f32 {
-  let a = bitcast<f32>(bits);
-  return select(a * 0.999, 1.0, a >= 1.0);
-}
-
-// The cell the render form interpolates pixel coordinate x in (see field_at in warp.wgsl).
+// The cell the grid rule (grid.wgsl) puts pixel coordinate x in, along one axis.
 fn cell_of(x: i32, origin: f32, cell: f32, nodes: u32) -> u32 {
-  let g = clamp((f32(x) + 0.5 - origin) / cell, 0.0, f32(nodes - 1u));
-  return min(u32(floor(g)), nodes - 2u);
+  return grid_cell(grid_clamp(vec2f((f32(x) + 0.5 - origin) / cell), vec2u(nodes)), vec2u(nodes)).x;
 }
 
 // First pixel coordinate in [p0, p1] whose cell is >= c (p1 when there is none). cell_of is
@@ -94,19 +80,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   let xb = cell_start(ci + 1u, r.origin.x, r.cell, r.cols, px.x, px.z);
   let ya = cell_start(cj, r.origin.y, r.cell, r.rows, px.y, px.w);
   let yb = cell_start(cj + 1u, r.origin.y, r.cell, r.rows, px.y, px.w);
-  let max_i = vec2f(f32(r.cols - 1u), f32(r.rows - 1u));
+  let nodes = vec2u(r.cols, r.rows);
   let i = vec2f(f32(ci), f32(cj));
   let inv_size = 1.0 / vec2f(textureDimensions(src));
   for (var y = ya; y < yb; y++) {
     let py = f32(y) + 0.5;
-    let fy = clamp((py - r.origin.y) / r.cell, 0.0, max_i.y) - i.y;
-    // The field along this pixel row at the cell's left and right edges (see field_at in warp.wgsl).
-    let left = mix(d00, d01, fy);
-    let right = mix(d10, d11, fy);
+    // grid_mix (grid.wgsl) split by rows: down the cell's two edges once per pixel row, then
+    // across per pixel; the same operations in the same order, so both forms agree bit for bit.
+    let sy = grid_clamp(vec2f(0.0, (py - r.origin.y) / r.cell), nodes).y - i.y;
+    let left = mix(d00, d01, sy);
+    let right = mix(d10, d11, sy);
     for (var x = xa; x < xb; x++) {
       let p = vec2f(f32(x) + 0.5, py);
-      let fx = clamp((p.x - r.origin.x) / r.cell, 0.0, max_i.x) - i.x;
-      let d = mix(left, right, fx);
+      let sx = grid_clamp(vec2f((p.x - r.origin.x) / r.cell, 0.0), nodes).x - i.x;
+      let d = mix(left, right, sx);
       // Where d is exactly 0 this samples the texel's own centre with weight 1: its exact value
       // (the render form uses textureLoad there; the forms agree bit for bit, see the tests).
       textureStore(dst, vec2i(x, y), textureSampleLevel(src, src_sampler, (p + d) * inv_size, 0.0));

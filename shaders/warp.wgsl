@@ -6,21 +6,10 @@
 // spans). Everything else in the output was already copied from the source with
 // copyTextureToTexture, which is what the warp would have produced there anyway.
 //
-// d(p) is the bilinear interpolation of the region's node grid, done by hand in f32 with the
-// steps of sampleRegion() so that the CPU reference warp (src/warp/cpu.ts) and this shader
-// agree. Each output pixel fetches the image exactly once: a bilinear textureSampleLevel
-// (clamp-to-edge sampler) where d != 0, else a textureLoad of its own texel (bit-exact).
-
-struct Region {
-  origin: vec2f,  // (x0, y0): position of node (0, 0), in pixels
-  cell: f32,      // node spacing, in pixels
-  cols: u32,      // 0 means "no field": plain texel copy (format conversion fallback)
-  rows: u32,
-  offset: u32,    // index of node (0, 0) in `field`
-  alpha: u32,     // index of its fold-guard factor in `alpha`
-  _pad1: u32,
-  px: vec4i,      // pixel rect (used by warp-cells.wgsl; the spans carry their own)
-}
+// d(p) is the bilinear interpolation of the region's node grid by the rule of grid.wgsl (and of
+// src/field/grid.ts, which the CPU reference warp follows). Each output pixel fetches the image
+// exactly once: a bilinear textureSampleLevel (clamp-to-edge sampler) where d != 0, else a
+// textureLoad of its own texel (bit-exact). Prepended: grid.wgsl, warp-common.wgsl.
 
 struct Span {
   rect: vec4f,    // (x0, y0, x1, y1): integer pixel rect
@@ -30,20 +19,14 @@ struct Span {
   _pad2: u32,
 }
 
-@group(0) @binding(0) var src: texture_2d<f32>;
-@group(0) @binding(1) var src_sampler: sampler;
-@group(0) @binding(2) var<storage, read> field: array<vec2f>;
-@group(0) @binding(3) var<storage, read> regions: array<Region>;
-@group(0) @binding(4) var<storage, read> spans: array<Span>;
-// Per region, the fold guard's factor as f32 bits: 1 for fields built on the CPU (already
-// guarded there); for fields built on the GPU the raw minimum from field-guard.wgsl.
-@group(0) @binding(5) var<storage, read> alpha: array<u32>;
-
-// The factor the field is scaled by: as guardFolds() in src/field/jacobian.ts, with its margin.
-fn guard_factor(bits: u32) -> f32 {
-  let a = bitcast<f32>(bits);
-  return select(a * 0.999, 1.0, a >= 1.0);
-}
+// Group 0 changes when the field's buffers are replaced (rarely); group 1 with the images.
+@group(0) @binding(0) var<storage, read> field: array<vec2f>;
+@group(0) @binding(1) var<storage, read> regions: array<Region>;
+@group(0) @binding(2) var<storage, read> spans: array<Span>;
+// Per region, the fold guard's factor as f32 bits (see guard_factor).
+@group(0) @binding(3) var<storage, read> alpha: array<u32>;
+@group(1) @binding(0) var src: texture_2d<f32>;
+@group(1) @binding(1) var src_sampler: sampler;
 
 struct VsOut {
   @builtin(position) pos: vec4f,
@@ -69,18 +52,14 @@ fn vs(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> VsOut
   return out;
 }
 
-// Same arithmetic as sampleRegion() in src/field/types.ts.
+// d at pixel position p: the grid rule and bilinear order of grid.wgsl, the same steps as the
+// compute form (which does the first once per pixel row), so the two agree bit for bit.
 fn field_at(origin: vec2f, cell: f32, cols: u32, rows: u32, offset: u32, p: vec2f, scale: f32) -> vec2f {
-  let max_i = vec2f(f32(cols - 1u), f32(rows - 1u));
-  let g = clamp((p - origin) / cell, vec2f(0.0), max_i);
-  let i = min(floor(g), max_i - 1.0);
-  let f = g - i;
-  let n = offset + u32(i.y) * cols + u32(i.x);
-  // Down the cell's two edges, then across: warp-cells.wgsl does the same steps (the first
-  // once per pixel row), so the two forms agree bit for bit.
-  let left = mix(field[n] * scale, field[n + cols] * scale, f.y);
-  let right = mix(field[n + 1u] * scale, field[n + cols + 1u] * scale, f.y);
-  return mix(left, right, f.x);
+  let nodes = vec2u(cols, rows);
+  let g = grid_clamp((p - origin) / cell, nodes);
+  let i = grid_cell(g, nodes);
+  let n = offset + i.y * cols + i.x;
+  return grid_mix(field[n] * scale, field[n + 1u] * scale, field[n + cols] * scale, field[n + cols + 1u] * scale, g - vec2f(i));
 }
 
 @fragment

@@ -3,7 +3,7 @@ export * from './landmarks/detector.js';
 export * from './landmarks/tiling.js';
 export * from './landmarks/merge.js';
 export * from './gpu/device.js';
-export * from './warp/gpu.js';
+export * from './warp/gpu-warper.js';
 export * from '../bench/yardstick.js';
 export * from './gpu/upload.js';
 export * from './gpu/readback.js';

@@ -1,8 +1,11 @@
 import commonWgsl from '../../shaders/field-common.wgsl?raw';
 import forwardWgsl from '../../shaders/field-forward.wgsl?raw';
 import guardWgsl from '../../shaders/field-guard.wgsl?raw';
+import gridWgsl from '../../shaders/grid.wgsl?raw';
 import invertWgsl from '../../shaders/field-invert.wgsl?raw';
-import { dispatchGrid, ensureBuffer, growSize, MIN_BUFFER_BYTES } from '../gpu/sizing.js';
+import { isEmulatedDevice } from '../gpu/adapter.js';
+import { GrowableBuffer } from '../gpu/growable-buffer.js';
+import { dispatchGrid, Staging } from '../gpu/sizing.js';
 import type { FieldPlan } from './plan.js';
 
 /** Bytes per record; mirror `struct Region` in shaders/field-common.wgsl and `struct Prim` in field-forward.wgsl. */
@@ -20,7 +23,7 @@ export interface GpuFieldTarget {
 }
 
 /**
- * Evaluates a FieldPlan on the GPU: the same maths as the CPU build (src/field/build.ts) in three
+ * Evaluates a FieldPlan on the GPU: the same maths as the CPU build (build.ts and its parts) in three
  * compute passes: forward motion per node, its inversion per node, and the fold guard per cell
  * (one factor per region, which the warp applies). Only the plan's primitives (a few KB) cross
  * to the GPU; the field never comes back. Owns its pipelines and its own buffers (parameters,
@@ -32,14 +35,12 @@ export class GpuFieldBuilder {
   private readonly layouts: GPUBindGroupLayout[];
   private readonly pipelines: GPUComputePipeline[];
   private readonly params: GPUBuffer;
-  private regions: GPUBuffer;
-  private prims: GPUBuffer;
-  private forward: GPUBuffer;
-  /** Bumped whenever one of the builder's buffers is replaced, so cached bind groups know they are stale. */
-  private generation = 0;
-  private bindGroups: { generation: number; field: GPUBuffer; alpha: GPUBuffer; groups: GPUBindGroup[] } | null = null;
-  private regionStaging = new ArrayBuffer(MIN_BUFFER_BYTES);
-  private primStaging = new ArrayBuffer(MIN_BUFFER_BYTES);
+  private readonly regions: GrowableBuffer;
+  private readonly prims: GrowableBuffer;
+  private readonly forward: GrowableBuffer;
+  private bindGroups: { key: string; field: GPUBuffer; alpha: GPUBuffer; groups: GPUBindGroup[] } | null = null;
+  private readonly regionStaging = new Staging();
+  private readonly primStaging = new Staging();
   private destroyed = false;
 
   constructor(device: GPUDevice, label = 'face-reshape field') {
@@ -65,13 +66,14 @@ export class GpuFieldBuilder {
       device.createComputePipeline({
         label: `${label} ${name} pipeline`,
         layout: device.createPipelineLayout({ label: `${label} ${name} pipeline layout`, bindGroupLayouts: [this.layouts[k]] }),
-        compute: { module: device.createShaderModule({ label: `${label} ${name} shader`, code: commonWgsl + '\n' + code }), entryPoint: 'main' },
+        compute: { module: device.createShaderModule({ label: `${label} ${name} shader`, code: [gridWgsl, commonWgsl, code].join('\n') }), entryPoint: 'main' },
       }),
     );
     this.params = device.createBuffer({ label: `${label} params`, size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.regions = this.storage('regions', MIN_BUFFER_BYTES);
-    this.prims = this.storage('primitives', MIN_BUFFER_BYTES);
-    this.forward = this.storage('forward motion', MIN_BUFFER_BYTES);
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    this.regions = new GrowableBuffer(device, `${label} regions`, usage);
+    this.prims = new GrowableBuffer(device, `${label} primitives`, usage);
+    this.forward = new GrowableBuffer(device, `${label} forward motion`, usage);
   }
 
   /** Bytes the field buffer needs for this plan (vec2f per node). */
@@ -97,12 +99,12 @@ export class GpuFieldBuilder {
     // compressions sorted by face and edit (the forward pass saturates them per face).
     let primCount = 0;
     plan.groups.forEach((g) => (primCount += g.prims.length));
-    if (plan.regions.length * REGION_BYTES > this.regionStaging.byteLength) this.regionStaging = new ArrayBuffer(growSize(plan.regions.length * REGION_BYTES));
-    if (primCount * PRIM_BYTES > this.primStaging.byteLength) this.primStaging = new ArrayBuffer(growSize(primCount * PRIM_BYTES));
-    const rf = new Float32Array(this.regionStaging);
-    const ru = new Uint32Array(this.regionStaging);
-    const pf = new Float32Array(this.primStaging);
-    const pu = new Uint32Array(this.primStaging);
+    const regionBytes = this.regionStaging.reserve(plan.regions.length * REGION_BYTES);
+    const primBytes = this.primStaging.reserve(primCount * PRIM_BYTES);
+    const rf = new Float32Array(regionBytes);
+    const ru = new Uint32Array(regionBytes);
+    const pf = new Float32Array(primBytes);
+    const pu = new Uint32Array(primBytes);
     let p = 0;
     plan.regions.forEach((r, k) => {
       const g = plan.groups[k];
@@ -130,9 +132,9 @@ export class GpuFieldBuilder {
         p++;
       }
     });
-    this.regions = this.upload(this.regions, 'regions', this.regionStaging, plan.regions.length * REGION_BYTES);
-    this.prims = this.upload(this.prims, 'primitives', this.primStaging, primCount * PRIM_BYTES);
-    this.forward = this.ensure(this.forward, 'forward motion', total * 8);
+    this.regions.write(regionBytes, plan.regions.length * REGION_BYTES);
+    this.prims.write(primBytes, primCount * PRIM_BYTES);
+    this.forward.ensure(total * 8);
     const params = new ArrayBuffer(PARAMS_BYTES);
     new Uint32Array(params, 0, 3).set([total, plan.regions.length, plan.iterations]);
     new Float32Array(params, 12, 2).set([plan.squeezeCap, plan.minDet]);
@@ -154,10 +156,11 @@ export class GpuFieldBuilder {
 
   private bindGroupsFor(out: GpuFieldTarget): GPUBindGroup[] {
     const c = this.bindGroups;
-    if (c && c.generation === this.generation && c.field === out.field && c.alpha === out.alpha) return c.groups;
+    const key = `${this.regions.version}.${this.prims.version}.${this.forward.version}`;
+    if (c && c.key === key && c.field === out.field && c.alpha === out.alpha) return c.groups;
     const io: Array<[string, GPUBuffer, GPUBuffer]> = [
-      ['forward', this.prims, this.forward],
-      ['invert', this.forward, out.field],
+      ['forward', this.prims.buffer, this.forward.buffer],
+      ['invert', this.forward.buffer, out.field],
       ['guard', out.field, out.alpha],
     ];
     const groups = io.map(([name, input, output], k) =>
@@ -166,13 +169,13 @@ export class GpuFieldBuilder {
         layout: this.layouts[k],
         entries: [
           { binding: 0, resource: { buffer: this.params } },
-          { binding: 1, resource: { buffer: this.regions } },
+          { binding: 1, resource: { buffer: this.regions.buffer } },
           { binding: 2, resource: { buffer: input } },
           { binding: 3, resource: { buffer: output } },
         ],
       }),
     );
-    this.bindGroups = { generation: this.generation, field: out.field, alpha: out.alpha, groups };
+    this.bindGroups = { key, field: out.field, alpha: out.alpha, groups };
     return groups;
   }
 
@@ -186,22 +189,6 @@ export class GpuFieldBuilder {
     this.forward.destroy();
   }
 
-  private storage(what: string, size: number): GPUBuffer {
-    return this.device.createBuffer({ label: `${this.label} ${what}`, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
-  }
-
-  private upload(buffer: GPUBuffer, what: string, data: ArrayBuffer, bytes: number): GPUBuffer {
-    buffer = this.ensure(buffer, what, bytes);
-    if (bytes > 0) this.device.queue.writeBuffer(buffer, 0, data, 0, bytes);
-    return buffer;
-  }
-
-  /** `buffer`, or a larger replacement (cached bind groups then go stale). */
-  private ensure(buffer: GPUBuffer, what: string, bytes: number): GPUBuffer {
-    const next = ensureBuffer(buffer, bytes, (size) => this.storage(what, size));
-    if (next !== buffer) this.generation++;
-    return next;
-  }
 }
 
 /** Where the field's values are computed on the WebGPU backend. */
@@ -217,9 +204,5 @@ export type FieldBuild = 'auto' | 'gpu' | 'cpu';
  */
 export function fieldOnGpu(device: GPUDevice, choice: FieldBuild = 'auto'): boolean {
   if (choice !== 'auto') return choice === 'gpu';
-  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
-  if (!info) return true;
-  // isFallbackAdapter is recent; the adapter's name still tells SwiftShader where it is missing.
-  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
-  return !info.isFallbackAdapter && !/swiftshader/i.test(text);
+  return !isEmulatedDevice(device);
 }

@@ -1,8 +1,8 @@
 import { FaceReshapeError } from '../errors.js';
 import { assertDeviceAlive, isDeviceLost, watchDevice } from './device.js';
+import { GrowableBuffer } from './growable-buffer.js';
 
 const READABLE = new Set<GPUTextureFormat>(['rgba8unorm', 'rgba8unorm-srgb', 'bgra8unorm', 'bgra8unorm-srgb']);
-const MIN_BUFFER_BYTES = 1 << 16;
 
 /**
  * Reads 8-bit RGBA/BGRA textures back into ImageData (straight alpha, RGBA order) through one
@@ -13,7 +13,8 @@ const MIN_BUFFER_BYTES = 1 << 16;
 export class TextureReader {
   readonly device: GPUDevice;
   private readonly label: string;
-  private buffer: GPUBuffer | null = null;
+  /** Made on the first read: a reshaper that only ever hands out ImageBitmaps never needs one. */
+  private staging: GrowableBuffer | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private destroyed = false;
 
@@ -34,8 +35,8 @@ export class TextureReader {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.buffer?.destroy();
-    this.buffer = null;
+    this.staging?.destroy();
+    this.staging = null;
   }
 
   private async read(texture: GPUTexture): Promise<ImageData> {
@@ -48,17 +49,8 @@ export class TextureReader {
     const rowBytes = width * 4;
     const paddedRow = Math.ceil(rowBytes / 256) * 256;
     const need = paddedRow * height;
-    if (!this.buffer || this.buffer.size < need) {
-      this.buffer?.destroy();
-      let size = MIN_BUFFER_BYTES;
-      while (size < need) size *= 2;
-      this.buffer = this.device.createBuffer({
-        label: `${this.label} staging buffer`,
-        size,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-    }
-    const buffer = this.buffer;
+    this.staging ??= new GrowableBuffer(this.device, `${this.label} staging`, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 1 << 16);
+    const buffer = this.staging.ensure(need);
     const encoder = this.device.createCommandEncoder({ label: `${this.label} encoder` });
     encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow: paddedRow, rowsPerImage: height }, { width, height });
     this.device.queue.submit([encoder.finish()]);

@@ -1,4 +1,4 @@
-// How the GPU buffers that grow with the field, and the 1-D dispatches over it, are sized.
+// How the GPU buffers (and their staging arrays) that grow with the field, and the 1-D dispatches over it, are sized.
 
 /** Smallest size of the GPU buffers and staging arrays that grow with the field. */
 export const MIN_BUFFER_BYTES = 4096;
@@ -10,14 +10,19 @@ export function growSize(need: number): number {
   return size;
 }
 
-/**
- * `buffer` when it holds `bytes`, else a replacement of growSize(bytes) made by `create` (the old
- * one destroyed). Callers compare the result with `buffer` to know their bind groups are stale.
- */
-export function ensureBuffer(buffer: GPUBuffer, bytes: number, create: (size: number) => GPUBuffer): GPUBuffer {
-  if (bytes <= buffer.size) return buffer;
-  buffer.destroy();
-  return create(growSize(bytes));
+/** The CPU-side array a GPU buffer's records are written into before upload, grown like the buffer. */
+export class Staging {
+  buffer = new ArrayBuffer(MIN_BUFFER_BYTES);
+
+  /** Room for `bytes`, keeping what was written so far. */
+  reserve(bytes: number): ArrayBuffer {
+    if (bytes > this.buffer.byteLength) {
+      const grown = new ArrayBuffer(growSize(bytes));
+      new Uint8Array(grown).set(new Uint8Array(this.buffer));
+      this.buffer = grown;
+    }
+    return this.buffer;
+  }
 }
 
 /** Most workgroups per dispatch dimension (WebGPU's default maxComputeWorkgroupsPerDimension). */

@@ -1,13 +1,13 @@
 import { FaceReshapeError } from '../errors.js';
 import { sizeOf, type DecodedSource } from '../types.js';
 import { assertDeviceAlive, watchDevice } from './device.js';
+import { TexturePool } from './texture-pool.js';
 
 /** Every decoded browser image source the library accepts (the same set decoding produces). */
 export type GpuImageSource = DecodedSource;
 
 /** TEXTURE_BINDING 4 | COPY_SRC 1 | COPY_DST 2 | RENDER_ATTACHMENT 16 (copyExternalImageToTexture needs the last two). */
 export const UPLOAD_USAGE: GPUTextureUsageFlags = 4 | 1 | 2 | 16;
-const MAX_CACHED_SIZES = 2;
 
 function isInstance<T>(value: unknown, ctor: string): value is T {
   const C = (globalThis as Record<string, unknown>)[ctor];
@@ -22,17 +22,16 @@ function isInstance<T>(value: unknown, ctor: string): value is T {
  */
 export class TextureUploader {
   readonly device: GPUDevice;
-  private readonly label: string;
-  private readonly textures = new Map<string, GPUTexture>();
+  private readonly textures: TexturePool;
   private destroyed = false;
 
   constructor(device: GPUDevice, options: { label?: string } = {}) {
     this.device = device;
-    this.label = options.label ?? 'face-reshape upload';
+    this.textures = new TexturePool(device, { label: options.label ?? 'face-reshape upload', format: 'rgba8unorm', usage: UPLOAD_USAGE });
     watchDevice(device);
   }
 
-  upload(source: GpuImageSource, options: { flipY?: boolean } = {}): GPUTexture {
+  upload(source: GpuImageSource): GPUTexture {
     if (this.destroyed) throw new FaceReshapeError('CLOSED', 'TextureUploader.upload() called after destroy().');
     assertDeviceAlive(this.device, 'the image upload');
     const { width, height } = sizeOf(source);
@@ -43,9 +42,8 @@ export class TextureUploader {
     if (width > max || height > max) {
       throw new FaceReshapeError('IMAGE_TOO_LARGE', `Image is ${width}x${height}; this GPU's textures are limited to ${max}x${max}.`);
     }
-    const texture = this.textureFor(width, height);
+    const texture = this.textures.take(width, height);
     if (isInstance<ImageData>(source, 'ImageData')) {
-      if (options.flipY) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', 'flipY is not supported for ImageData uploads.');
       this.device.queue.writeTexture(
         { texture },
         source.data.buffer as ArrayBuffer,
@@ -54,7 +52,7 @@ export class TextureUploader {
       );
     } else {
       this.device.queue.copyExternalImageToTexture(
-        { source: source as GPUCopyExternalImageSource, flipY: options.flipY ?? false },
+        { source: source as GPUCopyExternalImageSource },
         { texture, premultipliedAlpha: false, colorSpace: 'srgb' },
         { width, height },
       );
@@ -66,29 +64,6 @@ export class TextureUploader {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const t of this.textures.values()) t.destroy();
-    this.textures.clear();
-  }
-
-  private textureFor(width: number, height: number): GPUTexture {
-    const key = `${width}x${height}`;
-    let texture = this.textures.get(key);
-    if (texture) {
-      this.textures.delete(key); // re-insert: Map order is LRU order
-    } else {
-      texture = this.device.createTexture({
-        label: `${this.label} ${key}`,
-        size: { width, height },
-        format: 'rgba8unorm',
-        usage: UPLOAD_USAGE,
-      });
-    }
-    this.textures.set(key, texture);
-    while (this.textures.size > MAX_CACHED_SIZES) {
-      const [oldKey, old] = this.textures.entries().next().value as [string, GPUTexture];
-      old.destroy();
-      this.textures.delete(oldKey);
-    }
-    return texture;
+    this.textures.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import { FaceReshapeError } from '../errors.js';
-import { WARP_OUTPUT_USAGE } from '../warp/gpu.js';
+import { UPLOAD_USAGE } from '../gpu/upload.js';
 
 const BLIT_WGSL = /* wgsl */ `
 @group(0) @binding(0) var frame: texture_external;
@@ -49,7 +49,7 @@ export class ExternalUploader {
     if (this.destroyed) throw new FaceReshapeError('CLOSED', 'ExternalUploader used after destroy().');
     if (!this.target || this.target.width !== width || this.target.height !== height) {
       this.target?.destroy();
-      this.target = this.device.createTexture({ label: 'face-reshape video frame', size: { width, height }, format: 'rgba8unorm', usage: WARP_OUTPUT_USAGE });
+      this.target = this.device.createTexture({ label: 'face-reshape video frame', size: { width, height }, format: 'rgba8unorm', usage: UPLOAD_USAGE });
       this.view = this.target.createView();
     }
     const external = this.device.importExternalTexture({ source });

@@ -9,8 +9,9 @@ import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/det
 import { TextureReader } from '../gpu/readback.js';
 import { TextureUploader, type GpuImageSource } from '../gpu/upload.js';
 import { warpCpu } from '../warp/cpu.js';
+import { isEmulated } from '../gpu/adapter.js';
 import { isDeviceLost, requestGpuDevice } from '../gpu/device.js';
-import { GpuWarper } from '../warp/gpu.js';
+import { GpuWarper } from '../warp/gpu-warper.js';
 import { ExternalUploader } from './external-upload.js';
 import { FaceTracker, type TrackedFace } from './tracker.js';
 import type { OneEuroOptions } from './one-euro.js';
@@ -382,9 +383,7 @@ export function canPresentWebGpu(): Promise<boolean> {
       const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
       const adapter = await gpu?.requestAdapter();
       if (!adapter) return false;
-      const info = adapter.info;
-      const text = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`;
-      return !/swiftshader/i.test(text) && !(info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter;
+      return !isEmulated(adapter.info);
     } catch {
       return false;
     }

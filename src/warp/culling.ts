@@ -1,16 +1,13 @@
 import { FaceReshapeError } from '../errors.js';
-import { dispatchGrid, growSize } from '../gpu/sizing.js';
+import { dispatchGrid, type Staging } from '../gpu/sizing.js';
 import type { FieldPlan } from '../field/plan.js';
 import type { DisplacementField, FieldRegion } from '../field/types.js';
 
 /**
  * Which parts of a field's regions the GPU warp must draw. A part whose field nodes are all
  * exactly zero has d == 0 at every pixel, where the copied source is already the answer, so it
- * is dropped. Both lists are written as records into a growable staging buffer.
+ * is dropped. Both lists are written as records into a growable staging array.
  */
-export interface Staging {
-  buffer: ArrayBuffer;
-}
 
 /** Bytes per record; mirror `struct Span` in shaders/warp.wgsl and `struct Tile` in shaders/warp-cells.wgsl. */
 export const SPAN_BYTES = 32;
@@ -19,13 +16,6 @@ export const TILE_BYTES = 16;
 export const TILE_CELLS = 8;
 /** Tile record that pads the list up to the dispatch size (`NO_TILE` in warp-cells.wgsl). */
 const NO_TILE = 0xffffffff;
-
-function grow(staging: Staging, need: number): void {
-  if (need <= staging.buffer.byteLength) return;
-  const grown = new ArrayBuffer(growSize(need));
-  new Uint8Array(grown).set(new Uint8Array(staging.buffer));
-  staging.buffer = grown;
-}
 
 /** The region's pixel rect, rounded out to whole pixels and clipped to the image. */
 export function pixelRect(r: FieldRegion, width: number, height: number): [number, number, number, number] {
@@ -127,8 +117,7 @@ function forTiles(
 export function buildSpans(regions: readonly FieldRegion[], live: TileTest, fullCopy: boolean, width: number, height: number, tilePx: number, out: Staging): number {
   let count = 0;
   const push = (x0: number, y0: number, x1: number, y1: number, region: number) => {
-    grow(out, (count + 1) * SPAN_BYTES);
-    const f = new Float32Array(out.buffer, count * SPAN_BYTES, 4);
+    const f = new Float32Array(out.reserve((count + 1) * SPAN_BYTES), count * SPAN_BYTES, 4);
     f[0] = x0;
     f[1] = y0;
     f[2] = x1;
@@ -167,8 +156,7 @@ export function buildSpans(regions: readonly FieldRegion[], live: TileTest, full
 export function buildTiles(regions: readonly FieldRegion[], live: TileTest, width: number, height: number, out: Staging): { count: number; groups: [number, number] } {
   let count = 0;
   const push = (region: number, i0: number, j0: number) => {
-    grow(out, (count + 1) * TILE_BYTES);
-    new Uint32Array(out.buffer, count * TILE_BYTES, 4).set([region, i0, j0, 0]);
+    new Uint32Array(out.reserve((count + 1) * TILE_BYTES), count * TILE_BYTES, 4).set([region, i0, j0, 0]);
     count++;
   };
   regions.forEach((r, index) => {
@@ -178,8 +166,7 @@ export function buildTiles(regions: readonly FieldRegion[], live: TileTest, widt
   });
   const [gx, gy] = dispatchGrid(count);
   for (let k = count; k < gx * gy; k++) {
-    grow(out, (k + 1) * TILE_BYTES);
-    new Uint32Array(out.buffer, k * TILE_BYTES, 4).set([NO_TILE, 0, 0, 0]);
+    new Uint32Array(out.reserve((k + 1) * TILE_BYTES), k * TILE_BYTES, 4).set([NO_TILE, 0, 0, 0]);
   }
   return { count, groups: [gx, gy] };
 }

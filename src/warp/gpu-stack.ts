@@ -6,7 +6,7 @@ import { encodeImageData, type EncodeOptions, type OutputKind, type OutputOf } f
 import { TextureReader } from '../gpu/readback.js';
 import { TextureUploader } from '../gpu/upload.js';
 import { isDeviceLost, requestGpuDevice, watchDevice } from '../gpu/device.js';
-import { GpuWarper } from './gpu.js';
+import { GpuWarper } from './gpu-warper.js';
 
 /**
  * The GPU half of a reshaper: upload → warp → output, on one device. Owns the uploader, warper,

@@ -1,3 +1,4 @@
+import { Staging } from '../../src/gpu/sizing';
 import { describe, expect, it } from 'vitest';
 import { buildField } from '../../src/field/build';
 import { planField, type FieldItem } from '../../src/field/plan';
@@ -46,7 +47,7 @@ describe('warp culling', () => {
   for (const strength of [1, -1]) {
     it(`render-form spans cover every pixel the field moves, and nothing outside its regions (all 22 at ${strength}, clipped region)`, () => {
       const field = realField(strength);
-      const staging = { buffer: new ArrayBuffer(64) };
+      const staging = new Staging();
       const count = buildSpans(field.regions, nodesLive(field), false, field.width, field.height, 32, staging);
       const drawn = new Uint8Array(field.width * field.height);
       const f = new Float32Array(staging.buffer);
@@ -72,7 +73,7 @@ describe('warp culling', () => {
 
     it(`compute-form tiles list exactly the 8×8-cell tiles with a non-zero node, padded to the dispatch (all 22 at ${strength})`, () => {
       const field = realField(strength);
-      const staging = { buffer: new ArrayBuffer(16) };
+      const staging = new Staging();
       const { count, groups } = buildTiles(field.regions, nodesLive(field), field.width, field.height, staging);
       const u = new Uint32Array(staging.buffer);
       expect(groups[0] * groups[1]).toBeGreaterThanOrEqual(count);
@@ -114,8 +115,8 @@ describe('warp culling', () => {
       const field = realField(strength);
       const plan = planField(800, 600, realItems(strength));
       expect(plan.regions).toEqual(field.regions);
-      const exact = { buffer: new ArrayBuffer(16) };
-      const fromBounds = { buffer: new ArrayBuffer(16) };
+      const exact = new Staging();
+      const fromBounds = new Staging();
       const a = buildTiles(field.regions, nodesLive(field), 800, 600, exact);
       const b = buildTiles(plan.regions, boundsLive(plan), 800, 600, fromBounds);
       const key = (s: { buffer: ArrayBuffer }, n: number) => {
@@ -140,7 +141,7 @@ describe('warp culling', () => {
       regions: [{ x0: 0, y0: 0, cell: 1, cols, rows: cols, offset: 0, px0: 0, py0: 0, px1: size, py1: size }],
       data,
     };
-    const staging = { buffer: new ArrayBuffer(16) };
+    const staging = new Staging();
     const { count, groups } = buildTiles(field.regions, nodesLive(field), size, size, staging);
     expect(count).toBe(260 * 260);
     expect(groups).toEqual([65535, 2]);
