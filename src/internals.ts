@@ -22,3 +22,4 @@ export * from './field/jacobian.js';
 export { SHAPE_NAMES } from './shapes/names.js';
 export { GpuFieldBuilder, ALPHA_ONE_BITS, fieldOnGpu } from './field/gpu-build.js';
 export * from './gpu/timing.js';
+export * from './gpu/adapter.js';

@@ -1,33 +1,20 @@
-import type { NormalizedEdit } from '../shapes/edits.js';
 import { FaceReshapeError } from '../errors.js';
 import { buildField } from '../field/build.js';
-import { planField, type FieldItem, type FieldPlan } from '../field/plan.js';
-import { fieldOnGpu, type FieldBuild } from '../field/gpu-build.js';
+import type { FieldBuild } from '../field/gpu-build.js';
+import { planField, type FieldItem } from '../field/plan.js';
 import { FieldScratch } from '../field/scratch.js';
-import { sizeOf, type DecodedSource } from '../types.js';
-import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/detector.js';
-import { TextureReader } from '../gpu/readback.js';
-import { TextureUploader, type GpuImageSource } from '../gpu/upload.js';
-import { warpCpu } from '../warp/cpu.js';
 import { isEmulated } from '../gpu/adapter.js';
-import { isDeviceLost, requestGpuDevice } from '../gpu/device.js';
-import { GpuWarper } from '../warp/gpu-warper.js';
-import { ExternalUploader } from './external-upload.js';
-import { FaceTracker, type TrackedFace } from './tracker.js';
+import { requestGpuDevice } from '../gpu/device.js';
+import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/detector.js';
+import type { NormalizedEdit } from '../shapes/edits.js';
+import { sizeOf, type DecodedSource, type Face } from '../types.js';
+import { CpuFrameRenderer } from './cpu-renderer.js';
+import type { FrameRenderer, PresentPath, UploadPath, VideoBackend, VideoSource } from './frame-renderer.js';
+import { GpuFrameRenderer } from './gpu-renderer.js';
 import type { OneEuroOptions } from './one-euro.js';
-import type { Face } from '../types.js';
+import { FaceTracker, type TrackedFace } from './tracker.js';
 
-/** A frame the pipeline can take: a playing <video>, a VideoFrame, an ImageBitmap, a canvas or an <img>. */
-export type VideoSource = HTMLVideoElement | VideoFrame | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
-
-export type VideoBackend = 'webgpu' | 'cpu';
-/**
- * How frames reach the GPU: 'external' (importExternalTexture + one blit pass; <video>/VideoFrame
- * only, else 'copy'), 'copy' (copyExternalImageToTexture) or 'canvas2d' (video drawn into a 2D
- * canvas, read to the CPU and written with writeTexture: for environments where importing video
- * frames into WebGPU loses the device, as headless Chromium on SwiftShader does).
- */
-export type UploadPath = 'external' | 'copy' | 'canvas2d';
+export type { PresentPath, UploadPath, VideoBackend, VideoSource } from './frame-renderer.js';
 
 /** Per-frame figures (milliseconds of wall time on the thread that runs the pipeline). */
 export interface FrameStats {
@@ -44,7 +31,7 @@ export interface FrameStats {
   /** Building the field ('cpu'), or only planning it ('gpu': its values are computed in the render's GPU work). */
   fieldMs: number;
   field: 'gpu' | 'cpu';
-  /** Upload, warp and present: GPU commands recorded and submitted (CPU side; the GPU finishes asynchronously). */
+  /** Upload, warp and present (WebGPU: commands recorded and submitted; the GPU finishes asynchronously). */
   renderMs: number;
   totalMs: number;
   backend: VideoBackend;
@@ -52,24 +39,23 @@ export interface FrameStats {
   present: PresentPath;
 }
 
-/** How warped frames reach the canvas: 'webgpu' (a WebGPU canvas context, no CPU round trip) or '2d' (GPU readback + putImageData). */
-export type PresentPath = 'webgpu' | '2d';
-
 export interface PipelineOptions extends Omit<LandmarkDetectorOptions, 'runningMode' | 'tiling'> {
+  /**
+   * 'auto' (default): WebGPU on a real GPU; the CPU warp into a 2D canvas where the adapter is
+   * emulated on the CPU (SwiftShader), where it is several times faster for video and presenting a
+   * WebGPU canvas loses the device; the CPU warp also where there is no WebGPU.
+   */
   backend?: 'auto' | VideoBackend;
   /** true (default), false, or One Euro parameters. */
   smoothing?: boolean | OneEuroOptions;
-  /** 'auto' (default): 'external' where WebGPU canvas interop works (see `present`), else 'canvas2d'. */
+  /** 'auto' (default): 'external' where frames are presented through WebGPU, else 'canvas2d'. */
   upload?: 'auto' | UploadPath;
-  /**
-   * 'auto' (default): a WebGPU canvas context, except on SwiftShader (see canPresentWebGpu), where
-   * frames go through a 2D context.
-   */
+  /** 'auto' (default): a WebGPU canvas context, except on an emulated adapter, where frames go through a 2D context. */
   present?: 'auto' | PresentPath;
   /** Where the field is computed on the WebGPU backend (see FaceReshaperOptions.fieldBuild). */
   fieldBuild?: FieldBuild;
   /** @internal Test hook: sees (and may change in place) the raw detections of a frame before smoothing. */
-  beforeSmoothing?: (faces: import('../types.js').Face[], timestampMs: number) => void;
+  beforeSmoothing?: (faces: Face[], timestampMs: number) => void;
 }
 
 function smoothingOptions(s: boolean | OneEuroOptions | undefined): OneEuroOptions & { smoothing: boolean } {
@@ -79,104 +65,48 @@ function smoothingOptions(s: boolean | OneEuroOptions | undefined): OneEuroOptio
 }
 
 /**
- * Detect → track/smooth → field → upload → warp → present, for one output canvas, synchronous
- * per frame. The main-thread VideoReshaper and the worker both run exactly this class, so both
- * paths give the same pixels. Everything that can be is created once: detector (VIDEO mode),
- * tracker state, uploader and warper textures, the field-item list; the canvas is resized only
- * when the frame size changes.
+ * Detect → track/smooth → field → render, for one output canvas, one frame at a time. The
+ * main-thread VideoReshaper and the worker both run exactly this class, so both paths give the
+ * same pixels. Everything that can be is created once: the detector (VIDEO mode), the tracker's
+ * state, the field's arrays and item list, and the renderer's textures.
  */
 export class FramePipeline {
   readonly backend: VideoBackend;
+  readonly present: PresentPath;
   private detector: LandmarkDetector | null;
   private readonly tracker: FaceTracker;
-  private readonly canvas: HTMLCanvasElement | OffscreenCanvas;
-  private readonly device: GPUDevice | null;
-  private readonly gpuContext: GPUCanvasContext | null;
-  readonly present: PresentPath;
-  private readonly uploader: TextureUploader | null;
-  private readonly external: ExternalUploader | null;
-  private readonly warper: GpuWarper | null;
-  private readonly reader: TextureReader | null;
-  private readonly ctx2d: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  private readonly renderer: FrameRenderer;
   /** Field arrays reused frame to frame. */
   private readonly fieldScratch = new FieldScratch();
-  /** Whether the field's values are computed on the GPU (decided once, from the device and options.fieldBuild). */
-  private readonly fieldOnGpu: boolean;
-  private readonly scratch: OffscreenCanvas | null;
-  private readonly scratchCtx: OffscreenCanvasRenderingContext2D | null;
   private readonly items: FieldItem[] = [];
   private readonly itemPool: { face: TrackedFace; edits: NormalizedEdit[] }[] = [];
   private readonly beforeSmoothing: PipelineOptions['beforeSmoothing'];
   private edits: NormalizedEdit[] = [];
-  private uploadPath: UploadPath;
   private lastTs = -Infinity;
-  private lastOut: GPUTexture | null = null;
   private frames = 0;
   private closed = false;
   /** Faces of the last frame (smoothed; objects rewritten every frame). */
   faces: readonly TrackedFace[] = [];
 
-  private constructor(canvas: HTMLCanvasElement | OffscreenCanvas, detector: LandmarkDetector, device: GPUDevice | null, present: PresentPath, options: PipelineOptions) {
-    this.canvas = canvas;
+  private constructor(detector: LandmarkDetector, renderer: FrameRenderer, options: PipelineOptions) {
     this.detector = detector;
-    this.device = device;
-    this.fieldOnGpu = device ? fieldOnGpu(device, options.fieldBuild) : false;
+    this.renderer = renderer;
+    this.backend = renderer.backend;
+    this.present = renderer.present;
     this.beforeSmoothing = options.beforeSmoothing;
-    this.uploadPath = options.upload && options.upload !== 'auto' ? options.upload : present === 'webgpu' ? 'external' : 'canvas2d';
     const maxFaces = options.maxFaces ?? 4;
     this.tracker = new FaceTracker({ maxFaces, ...smoothingOptions(options.smoothing) });
     for (let k = 0; k < maxFaces; k++) this.itemPool.push({ face: null as unknown as TrackedFace, edits: this.edits });
-    if (device) {
-      this.backend = 'webgpu';
-      this.present = present;
-      if (present === 'webgpu') {
-        const ctx = canvas.getContext('webgpu') as GPUCanvasContext | null;
-        if (!ctx) throw new FaceReshapeError('WEBGPU_UNAVAILABLE', 'canvas.getContext("webgpu") returned null (the canvas may already have a 2D context).');
-        this.gpuContext = ctx;
-        this.ctx2d = null;
-      } else {
-        this.gpuContext = null;
-        this.ctx2d = context2d(canvas);
-      }
-      this.uploader = new TextureUploader(device, { label: 'face-reshape video input' });
-      this.external = new ExternalUploader(device);
-      this.warper = new GpuWarper(device, { label: 'face-reshape video warp' });
-      this.reader = new TextureReader(device, { label: 'face-reshape video snapshot' });
-      this.scratch = new OffscreenCanvas(1, 1);
-      this.scratchCtx = this.scratch.getContext('2d', { willReadFrequently: true });
-    } else {
-      this.backend = 'cpu';
-      this.present = '2d';
-      this.gpuContext = this.uploader = this.external = this.warper = this.reader = null;
-      this.ctx2d = context2d(canvas);
-      this.scratch = new OffscreenCanvas(1, 1);
-      this.scratchCtx = this.scratch.getContext('2d', { willReadFrequently: true });
-    }
   }
 
   static async create(canvas: HTMLCanvasElement | OffscreenCanvas, options: PipelineOptions = {}): Promise<FramePipeline> {
-    const backend = options.backend ?? 'auto';
-    let device: GPUDevice | null = null;
-    let canPresent = false;
-    if (backend !== 'cpu') {
-      try {
-        if ((options.present ?? 'auto') === 'auto') canPresent = await canPresentWebGpu();
-        device = (await requestGpuDevice({ label: 'face-reshape video device' })).device;
-      } catch (e) {
-        if (backend === 'webgpu' || !(e instanceof FaceReshapeError) || e.code !== 'WEBGPU_UNAVAILABLE') throw e;
-        console.warn(`webgpu-face-reshape: ${e.message} Falling back to the CPU warp for video.`);
-      }
-    }
-    let detector: LandmarkDetector | null = null;
+    const renderer = await createRenderer(canvas, options);
     try {
-      const { backend: _b, smoothing: _s, upload: _u, beforeSmoothing: _h, ...detOpts } = options;
-      const { present: _p, ...detOnly } = detOpts;
-      const present: PresentPath = !device ? '2d' : options.present && options.present !== 'auto' ? options.present : canPresent ? 'webgpu' : '2d';
-      detector = await LandmarkDetector.create({ ...detOnly, runningMode: 'VIDEO', tiling: 'off' });
-      return new FramePipeline(canvas, detector, device, present, options);
+      const { backend: _b, smoothing: _s, upload: _u, beforeSmoothing: _h, present: _p, fieldBuild: _f, ...detectorOptions } = options;
+      const detector = await LandmarkDetector.create({ ...detectorOptions, runningMode: 'VIDEO', tiling: 'off' });
+      return new FramePipeline(detector, renderer, options);
     } catch (e) {
-      detector?.close();
-      device?.destroy();
+      renderer.close();
       throw e;
     }
   }
@@ -217,15 +147,10 @@ export class FramePipeline {
       }
     }
     // On the GPU only the plan is made here; the field's values are computed in the warp's submission.
-    const field = this.fieldOnGpu ? planField(width, height, items) : buildField(width, height, items, { scratch: this.fieldScratch });
+    const onGpu = this.renderer.fieldOnGpu;
+    const field = onGpu ? planField(width, height, items) : buildField(width, height, items, { scratch: this.fieldScratch });
     const t3 = performance.now();
-
-    let upload: FrameStats['upload'];
-    if (this.device) upload = await this.renderGpu(source, width, height, field);
-    else {
-      this.renderCpu(source, width, height, field as ReturnType<typeof buildField>);
-      upload = 'cpu';
-    }
+    const upload = await this.renderer.render(source, width, height, field);
     const t4 = performance.now();
     this.frames++;
     return {
@@ -237,13 +162,31 @@ export class FramePipeline {
       detectMs: t1 - t0,
       trackMs: t2 - t1,
       fieldMs: t3 - t2,
-      field: this.fieldOnGpu ? 'gpu' : 'cpu',
+      field: onGpu ? 'gpu' : 'cpu',
       renderMs: t4 - t3,
       totalMs: t4 - t0,
       backend: this.backend,
       upload,
       present: this.present,
     };
+  }
+
+  /** The pixels of the last frame rendered (RGBA). */
+  snapshot(): Promise<ImageData> {
+    if (this.closed) throw new FaceReshapeError('CLOSED', 'This video reshaper was closed.');
+    return this.renderer.snapshot();
+  }
+
+  get deviceLost(): boolean {
+    return this.renderer.lost;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.detector?.close();
+    this.detector = null;
+    this.renderer.close();
   }
 
   /** Landmarks of one frame; a detector whose WebGL context was lost is rebuilt, and asked again, once. */
@@ -257,136 +200,47 @@ export class FramePipeline {
       return detector.detectForVideo(source, timestampMs);
     }
   }
-
-  /** The pixels of the last frame rendered (RGBA). */
-  async snapshot(): Promise<ImageData> {
-    if (this.closed) throw new FaceReshapeError('CLOSED', 'This video reshaper was closed.');
-    if (this.reader) {
-      if (!this.lastOut) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'No frame has been rendered yet.');
-      return this.reader.readImageData(this.lastOut);
-    }
-    const { width, height } = this.canvas;
-    return (this.ctx2d as OffscreenCanvasRenderingContext2D).getImageData(0, 0, width, height);
-  }
-
-  get deviceLost(): boolean {
-    return this.device ? isDeviceLost(this.device) : false;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.detector?.close();
-    this.detector = null;
-    this.gpuContext?.unconfigure();
-    this.external?.destroy();
-    this.uploader?.destroy();
-    this.warper?.destroy();
-    this.reader?.destroy();
-    this.device?.destroy();
-    this.lastOut = null;
-  }
-
-  private resize(width: number, height: number): boolean {
-    if (this.canvas.width === width && this.canvas.height === height) return false;
-    this.canvas.width = width;
-    this.canvas.height = height;
-    return true;
-  }
-
-  private configured = false;
-
-  private async renderGpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField> | FieldPlan): Promise<UploadPath> {
-    const device = this.device!;
-    if ((this.resize(width, height) || !this.configured) && this.gpuContext) {
-      // rgba8unorm (always allowed for canvases) matches the warp output, so presenting is a plain texture copy.
-      this.gpuContext!.configure({
-        device,
-        format: 'rgba8unorm',
-        usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST,
-        alphaMode: 'opaque',
-      });
-      this.configured = true;
-    }
-    const isVideo =
-      (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) || (typeof VideoFrame !== 'undefined' && source instanceof VideoFrame);
-    let path: UploadPath = this.uploadPath;
-    let src: GPUTexture | null = null;
-    if (path === 'canvas2d' && isVideo) {
-      src = this.uploader!.upload(this.readPixels(source, width, height));
-    } else if (path === 'external' && isVideo) {
-      try {
-        src = this.external!.upload(source as HTMLVideoElement | VideoFrame, width, height);
-      } catch (e) {
-        // Not supported for this source here: copy from now on.
-        console.warn(`webgpu-face-reshape: importExternalTexture failed (${(e as Error).message}); using copyExternalImageToTexture.`);
-        this.uploadPath = 'copy';
-      }
-    }
-    if (!src) {
-      path = 'copy';
-      src = this.uploader!.upload(source as GpuImageSource);
-    }
-    const out = this.warper!.warp(src, field);
-    this.lastOut = out;
-    if (!this.gpuContext) {
-      this.ctx2d!.putImageData(await this.reader!.readImageData(out), 0, 0);
-      return path;
-    }
-    const encoder = device.createCommandEncoder({ label: 'face-reshape video present' });
-    encoder.copyTextureToTexture({ texture: out }, { texture: this.gpuContext!.getCurrentTexture() }, { width, height });
-    device.queue.submit([encoder.finish()]);
-    return path;
-  }
-
-  /** The frame's pixels through a reused CPU-backed 2D canvas. */
-  private readPixels(source: VideoSource, width: number, height: number): ImageData {
-    const scratch = this.scratch!;
-    if (scratch.width !== width || scratch.height !== height) {
-      scratch.width = width;
-      scratch.height = height;
-    }
-    const sctx = this.scratchCtx!;
-    sctx.drawImage(source as CanvasImageSource, 0, 0, width, height);
-    return sctx.getImageData(0, 0, width, height);
-  }
-
-  private renderCpu(source: VideoSource, width: number, height: number, field: ReturnType<typeof buildField>): void {
-    this.resize(width, height);
-    const img = this.readPixels(source, width, height);
-    if (!field.regions.length) {
-      this.ctx2d!.putImageData(img, 0, 0);
-      return;
-    }
-    const out = warpCpu(img, field);
-    this.ctx2d!.putImageData(new ImageData(out.data, width, height), 0, 0);
-  }
 }
 
-function context2d(canvas: HTMLCanvasElement | OffscreenCanvas): CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D {
-  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
-  if (!ctx) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'canvas.getContext("2d") returned null (the canvas may already have a WebGPU context).');
-  return ctx;
-}
-
-let presentProbe: Promise<boolean> | null = null;
-
-/**
- * Whether frames should be presented through a WebGPU canvas context (and video imported as
- * external textures). False on SwiftShader: headless Chromium there loses every device of the
- * page ("A valid external Instance reference no longer exists") as soon as a WebGPU canvas is
- * presented or a video frame imported. Decided from the adapter's info, without touching a canvas.
- */
-export function canPresentWebGpu(): Promise<boolean> {
-  presentProbe ??= (async () => {
+/** The adapter WebGPU would give, asked once per page: null where there is none. */
+let adapterProbe: Promise<GPUAdapterInfo | null> | null = null;
+function adapterInfo(): Promise<GPUAdapterInfo | null> {
+  adapterProbe ??= (async () => {
     try {
-      const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-      const adapter = await gpu?.requestAdapter();
-      if (!adapter) return false;
-      return !isEmulated(adapter.info);
+      const adapter = await (navigator as Navigator & { gpu?: GPU }).gpu?.requestAdapter();
+      return adapter ? adapter.info : null;
     } catch {
-      return false;
+      return null;
     }
   })();
-  return presentProbe;
+  return adapterProbe;
+}
+
+/**
+ * The renderer the options and this browser call for (see PipelineOptions.backend and .present):
+ * on an emulated adapter (SwiftShader) 'auto' draws with the CPU warp, and a WebGPU canvas is not
+ * presented (headless Chromium there loses every device of the page: "A valid external Instance
+ * reference no longer exists"); without WebGPU 'auto' falls back to the CPU warp with a warning.
+ */
+async function createRenderer(canvas: HTMLCanvasElement | OffscreenCanvas, options: PipelineOptions): Promise<FrameRenderer> {
+  const backend = options.backend ?? 'auto';
+  if (backend === 'cpu') return new CpuFrameRenderer(canvas);
+  const info = await adapterInfo();
+  const emulated = isEmulated(info ?? undefined);
+  if (backend === 'auto' && emulated) return new CpuFrameRenderer(canvas);
+  let device: GPUDevice;
+  try {
+    device = (await requestGpuDevice({ label: 'face-reshape video device' })).device;
+  } catch (e) {
+    if (backend === 'webgpu' || !(e instanceof FaceReshapeError) || e.code !== 'WEBGPU_UNAVAILABLE') throw e;
+    console.warn(`webgpu-face-reshape: ${e.message} Falling back to the CPU warp for video.`);
+    return new CpuFrameRenderer(canvas);
+  }
+  const present: PresentPath = options.present && options.present !== 'auto' ? options.present : emulated ? '2d' : 'webgpu';
+  try {
+    return new GpuFrameRenderer(device, canvas, { present, upload: options.upload, fieldBuild: options.fieldBuild });
+  } catch (e) {
+    device.destroy();
+    throw e;
+  }
 }

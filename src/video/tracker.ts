@@ -2,6 +2,11 @@ import type { Face, HeadPose, Point3 } from '../types.js';
 import { OneEuroFilter, type OneEuroOptions } from './one-euro.js';
 import { landmarkBox } from '../landmarks/box.js';
 
+/** Copies of faces (the tracker rewrites its own every frame), for callers that keep them. */
+export function copyFaces(faces: readonly Face[]): Face[] {
+  return faces.map((f) => ({ landmarks: f.landmarks.map((p) => [p[0], p[1], p[2]] as Point3), box: [...f.box] as Face['box'], pose: { ...f.pose } }));
+}
+
 export interface FaceTrackerOptions extends OneEuroOptions {
   /** Most faces tracked at once (default 4). */
   maxFaces?: number;

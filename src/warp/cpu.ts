@@ -1,3 +1,4 @@
+import { cellOf, clampToGrid, sampleRegion } from '../field/grid.js';
 import type { DisplacementField } from '../field/types.js';
 
 export interface RgbaImage {
@@ -10,7 +11,7 @@ export interface RgbaImage {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * CPU reference warp, the oracle for the GPU warp (shaders/warp.wgsl):
+ * CPU reference warp, the oracle for the GPU warp (src/warp/gpu-warper.ts):
  * the output starts as an exact copy of the source; inside each region's pixel rect, output
  * pixel (x, y) (centre p = (x + .5, y + .5)) takes the source sampled bilinearly at p + d(p)
  * with clamp-to-edge, exactly as a hardware sampler does at uv = (p + d) / size: the texel-space
@@ -48,13 +49,10 @@ export function warpCpu(src: RgbaImage, field: DisplacementField): RgbaImage & {
     }
     const inv = 1 / cell;
     const maxI = cols - 1;
-    const maxJ = rows - 1;
     for (let y = r.py0; y < r.py1; y++) {
-      // Field row at this pixel row: same clamping and cell choice as sampleRegion().
-      let gy = (y + 0.5 - y0) * inv;
-      gy = gy < 0 ? 0 : gy > maxJ ? maxJ : gy;
-      let iy = Math.floor(gy);
-      if (iy >= maxJ) iy = maxJ - 1;
+      // Field row at this pixel row, by the grid rule (src/field/grid.ts).
+      const gy = clampToGrid((y + 0.5 - y0) * inv, rows);
+      const iy = cellOf(gy, rows);
       const fy = gy - iy;
       const gfy = 1 - fy;
       let any = false;
@@ -70,7 +68,7 @@ export function warpCpu(src: RgbaImage, field: DisplacementField): RgbaImage & {
       if (!any) continue;
       const orow = y * width;
       // Walk the row cell by cell: pixel centres x + .5 in [x0 + i·cell, x0 + (i+1)·cell) use
-      // nodes i, i+1 (what sampleRegion picks; the pixel rect never reaches the grid's last node).
+      // nodes i, i+1 (the cell the grid rule picks; the pixel rect never reaches the last node).
       for (let i = 0; i < maxI; i++) {
         const ax = rowX[i];
         const ay = rowY[i];
@@ -131,7 +129,7 @@ export function warpCpu(src: RgbaImage, field: DisplacementField): RgbaImage & {
 }
 
 /**
- * Straightforward per-pixel version of warpCpu (byte-wise, sampleRegion's arithmetic): used on
+ * Straightforward per-pixel version of warpCpu (byte-wise, the field by sampleRegion): used on
  * big-endian hosts and by tests as a reference for the fast path.
  */
 export function warpCpuReference(src: RgbaImage, field: DisplacementField): RgbaImage & { data: Uint8ClampedArray<ArrayBuffer> } {
@@ -142,24 +140,12 @@ export function warpCpuReference(src: RgbaImage, field: DisplacementField): Rgba
 }
 
 function warpBytes(src: Uint8ClampedArray, out: Uint8ClampedArray, width: number, height: number, field: DisplacementField): void {
-  const fd = field.data;
+  const d = { dx: 0, dy: 0 };
   for (const r of field.regions) {
-    const maxI = r.cols - 1;
-    const maxJ = r.rows - 1;
     for (let y = r.py0; y < r.py1; y++) {
       for (let x = r.px0; x < r.px1; x++) {
-        let gx = (x + 0.5 - r.x0) / r.cell;
-        let gy = (y + 0.5 - r.y0) / r.cell;
-        gx = gx < 0 ? 0 : gx > maxI ? maxI : gx;
-        gy = gy < 0 ? 0 : gy > maxJ ? maxJ : gy;
-        const ix = Math.min(Math.floor(gx), maxI - 1);
-        const iy = Math.min(Math.floor(gy), maxJ - 1);
-        const fx = gx - ix;
-        const fy = gy - iy;
-        const k = (r.offset + iy * r.cols + ix) * 2;
-        const k2 = k + r.cols * 2;
-        const dx = (fd[k] * (1 - fx) + fd[k + 2] * fx) * (1 - fy) + (fd[k2] * (1 - fx) + fd[k2 + 2] * fx) * fy;
-        const dy = (fd[k + 1] * (1 - fx) + fd[k + 3] * fx) * (1 - fy) + (fd[k2 + 1] * (1 - fx) + fd[k2 + 3] * fx) * fy;
+        sampleRegion(field, r, x + 0.5, y + 0.5, d);
+        const { dx, dy } = d;
         if (dx === 0 && dy === 0) continue;
         const sx = x + dx;
         const sy = y + dy;

@@ -157,6 +157,7 @@ describe('video: live camera reshaping in headless Chromium', () => {
           first: pick(stats[0] ?? {}),
           upload: stats[n - 1]?.upload,
           backend: vr.backend,
+          emulated: w.internals.isEmulated((await navigator.gpu.requestAdapter())?.info),
           facesPerFrame: stats.map((s) => s.faces),
           errors,
           warped: Array.from(warped.data as Uint8ClampedArray),
@@ -183,7 +184,8 @@ describe('video: live camera reshaping in headless Chromium', () => {
     savePng(resolve(ARTIFACTS, 'video-camera-plain.png'), r.plain, W, H);
     expect(r.errors).toEqual([]);
     expect(r.frames).toBeGreaterThanOrEqual(40);
-    expect(r.backend).toBe('webgpu');
+    // 'auto': the CPU warp on an emulated adapter such as this SwiftShader, WebGPU on a real GPU.
+    expect(r.backend).toBe(r.emulated ? 'cpu' : 'webgpu');
     expect(r.facesPerFrame.slice(2).every((n: number) => n === 1)).toBe(true);
     expect(r.width).toBe(W);
     expect(r.closedCode).toBe('CLOSED');
@@ -259,42 +261,61 @@ describe('video: live camera reshaping in headless Chromium', () => {
     for (const k of [0, 1, 2, 6, 7, 8]) expect(r.seq[k].changed, `frame ${k}: no face, must be bit-exact`).toBe(0);
   });
 
-  it("fieldBuild 'gpu' (field in compute passes) and 'cpu' give the same frames (mean ≤ 0.5, max ≤ 3 of 255)", async () => {
+  it("the WebGPU path with the field built on the GPU or the CPU, and 'auto' (the CPU warp on this emulated adapter), give the same frames (mean ≤ 0.5, max ≤ 3 of 255)", async () => {
     const r = await page().page.evaluate(async () => {
       const w = window as any;
       const img = await createImageBitmap(await (await fetch('/test-fixtures/grace_hopper.jpg')).blob(), { resizeWidth: 320, resizeHeight: 375 });
       const edits = [{ shape: 'big_eyes', strength: 1 }, { shape: 'slim_face', strength: 1 }, { shape: 'lip_height', strength: -0.7 }];
+      const variants: Record<string, object> = {
+        gpuField: { backend: 'webgpu', fieldBuild: 'gpu' },
+        cpuField: { backend: 'webgpu', fieldBuild: 'cpu' },
+        auto: {},
+      };
       const frames: Record<string, Uint8ClampedArray> = {};
-      const used: string[] = [];
-      for (const fieldBuild of ['gpu', 'cpu']) {
+      const used: Record<string, string[]> = {};
+      for (const [name, options] of Object.entries(variants)) {
         const canvas = document.createElement('canvas');
         document.body.append(canvas);
-        const vr = await w.lib.VideoReshaper.create({ canvas, edits, fieldBuild, smoothing: false });
-        for (let i = 0; i < 3; i++) used.push((await vr.renderFrame(img, 1000 + (i * 1000) / 30)).field);
-        frames[fieldBuild] = (await vr.snapshot()).data;
+        const vr = await w.lib.VideoReshaper.create({ canvas, edits, smoothing: false, ...options });
+        used[name] = [];
+        for (let i = 0; i < 3; i++) {
+          const f = await vr.renderFrame(img, 1000 + (i * 1000) / 30);
+          used[name].push(`${f.backend}/${f.field}`);
+        }
+        frames[name] = (await vr.snapshot()).data;
         vr.close();
         canvas.remove();
       }
+      const adapter = await navigator.gpu.requestAdapter();
+      const emulated = w.internals.isEmulated(adapter?.info);
       const c = new OffscreenCanvas(img.width, img.height);
       const ctx = c.getContext('2d', { willReadFrequently: true })!;
       ctx.drawImage(img, 0, 0);
       const plain = ctx.getImageData(0, 0, img.width, img.height).data;
-      let sum = 0;
-      let max = 0;
+      const compare = (a: Uint8ClampedArray, b: Uint8ClampedArray) => {
+        let sum = 0;
+        let max = 0;
+        for (let i = 0; i < a.length; i++) {
+          const d = Math.abs(a[i] - b[i]);
+          sum += d;
+          max = Math.max(max, d);
+        }
+        return { mean: sum / a.length, max };
+      };
       let changed = 0;
-      for (let i = 0; i < plain.length; i++) {
-        const d = Math.abs(frames.gpu[i] - frames.cpu[i]);
-        sum += d;
-        max = Math.max(max, d);
-        if (Math.abs(frames.gpu[i] - plain[i]) > 2) changed++;
-      }
-      return { mean: sum / plain.length, max, changed, used };
+      for (let i = 0; i < plain.length; i++) if (Math.abs(frames.cpuField[i] - plain[i]) > 2) changed++;
+      return { used, emulated, changed, gpuField: compare(frames.gpuField, frames.cpuField), auto: compare(frames.auto, frames.cpuField) };
     });
-    expect(r.used).toEqual(['gpu', 'gpu', 'gpu', 'cpu', 'cpu', 'cpu']);
-    console.log(`video frames, field on the GPU vs on the CPU: mean ${r.mean.toFixed(4)}, max ${r.max}; ${r.changed} values changed by the warp`);
+    console.log(`video frames vs the WebGPU path with the field built on the CPU: field on the GPU mean ${r.gpuField.mean.toFixed(4)} max ${r.gpuField.max}; 'auto' (${r.used.auto[0]}) mean ${r.auto.mean.toFixed(4)} max ${r.auto.max}; ${r.changed} values changed by the warp`);
+    expect(r.used.gpuField).toEqual(['webgpu/gpu', 'webgpu/gpu', 'webgpu/gpu']);
+    expect(r.used.cpuField).toEqual(['webgpu/cpu', 'webgpu/cpu', 'webgpu/cpu']);
+    // SwiftShader (this test's adapter) is emulated: 'auto' takes the CPU warp there, WebGPU elsewhere.
+    expect(r.used.auto[0]).toBe(r.emulated ? 'cpu/cpu' : 'webgpu/gpu');
     expect(r.changed).toBeGreaterThan(2000);
-    expect(r.mean).toBeLessThanOrEqual(0.5);
-    expect(r.max).toBeLessThanOrEqual(3);
+    for (const d of [r.gpuField, r.auto]) {
+      expect(d.mean).toBeLessThanOrEqual(0.5);
+      expect(d.max).toBeLessThanOrEqual(3);
+    }
   });
 
   it('smoothing: with landmark noise on 60 identical frames the warped face flickers ≥ 5× less; a moved face is followed within 4 frames', async () => {

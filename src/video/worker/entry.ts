@@ -7,6 +7,7 @@
 import { FaceReshapeError } from '../../errors.js';
 import type { Face } from '../../types.js';
 import { FramePipeline } from '../pipeline.js';
+import { copyFaces } from '../tracker.js';
 import type { FromWorker, ToWorker, WorkerError } from './protocol.js';
 
 interface WorkerScope {
@@ -36,10 +37,6 @@ let reportFaces = false;
 function toError(e: unknown): WorkerError {
   if (e instanceof FaceReshapeError) return { code: e.code, message: e.message };
   return { code: 'SERVICE_INTERNAL_ERROR', message: e instanceof Error ? e.message : String(e) };
-}
-
-function copyFaces(faces: readonly Face[]): Face[] {
-  return faces.map((f) => ({ landmarks: f.landmarks.map((p) => [p[0], p[1], p[2]] as Face['landmarks'][number]), box: [...f.box] as Face['box'], pose: { ...f.pose } }));
 }
 
 scope.addEventListener('message', async (e: MessageEvent<ToWorker>) => {
