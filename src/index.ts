@@ -1,12 +1,14 @@
 /// <reference types="@webgpu/types" preserve="true" />
-export { FaceReshapeError, isFaceReshapeError, type FaceReshapeErrorCode } from './errors.js';
-export type { Face, HeadPose, Point3 } from './types.js';
+// The native API. The cloud-compatible API is the `webgpu-face-reshape/compat` entry.
+export { FaceReshapeError, isFaceReshapeError, ERROR_CODES, type FaceReshapeErrorCode } from './errors.js';
+export type { Backend, Face, HeadPose, Point3 } from './types.js';
+export { FaceReshaper, type FaceReshaperOptions, type ReshapeOptions, type ReshapeResult } from './reshaper.js';
+export { VideoReshaper, type VideoReshaperOptions, type VideoFrameInfo, type FrameStats, type VideoSource } from './video/video-reshaper.js';
 export { LandmarkDetector, type LandmarkDetectorOptions, type DetectableSource } from './landmarks/detector.js';
-export { FaceReshaper, type FaceReshaperOptions, type ReshapeOptions, type ReshapeResult, type Backend } from './reshaper.js';
-export { type Edit, type EditRequest } from './shapes/edits.js';
+export type { WasmFileset } from './landmarks/assets.js';
+export type { TilePlanOptions } from './landmarks/tiling.js';
 export { SHAPE_NAMES, shapeId, shapeName, type ShapeName } from './shapes/names.js';
-export { type OutputKind } from './image/encode.js';
-export { type ReshapeSource } from './image/decode.js';
-export { VideoReshaper, type VideoReshaperOptions, type VideoFrameInfo, type FrameStats, type VideoSource, type VideoBackend, type UploadPath, type PresentPath } from './video/video-reshaper.js';
-export { OneEuroFilter, ONE_EURO_DEFAULTS, type OneEuroOptions } from './video/one-euro.js';
-export { FaceTracker, type FaceTrackerOptions, type TrackedFace } from './video/tracker.js';
+export type { Edit, EditRequest } from './shapes/edits.js';
+export type { FieldBuild } from './field/gpu-build.js';
+export type { OutputKind, OutputOf } from './image/encode.js';
+export type { ReshapeSource } from './image/decode.js';

@@ -9,9 +9,9 @@ import { LandmarkDetector, type LandmarkDetectorOptions } from './landmarks/dete
 import { encodeImageData, type OutputKind, type OutputOf } from './image/encode.js';
 import { GpuStack } from './warp/gpu-stack.js';
 import { warpCpu } from './warp/cpu.js';
-import type { DecodedSource, Face } from './types.js';
+import type { Backend, DecodedSource, Face } from './types.js';
 
-export type Backend = 'webgpu' | 'cpu';
+
 
 export interface FaceReshaperOptions extends Omit<LandmarkDetectorOptions, 'runningMode'> {
   /** 'auto' (default): WebGPU where available, else the CPU reference warp (with a console warning). */
@@ -161,7 +161,7 @@ export class FaceReshaper {
         return (await this.liveGpu()).warp(image, field, kind, options);
       }
     }
-    if (!('data' in field)) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'A field plan reached the CPU warp; this is a bug, please report it.');
+    if (!('data' in field)) throw new FaceReshapeError('INTERNAL', 'A field plan reached the CPU warp; this is a bug, please report it.');
     const out = warpCpu(toImageData(image, width, height), field);
     return encodeImageData(new ImageData(out.data, out.width, out.height), kind, options);
   }

@@ -19,6 +19,9 @@ export interface Face {
   pose: HeadPose;
 }
 
+/** Where images are warped: WebGPU, or the CPU reference warp. */
+export type Backend = 'webgpu' | 'cpu';
+
 /** A decoded, upright image source, ready for detection and upload. */
 export type DecodedSource = ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | OffscreenCanvas | VideoFrame;
 

@@ -15,13 +15,12 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 export function parseEditField(value: string): Edit {
   const m = /^\s*([A-Za-z_0-9]+)\s*[:=]\s*(\S+)\s*$/.exec(value);
   if (!m) {
-    throw new FaceReshapeError(
-      'ERROR_INVALID_PARAMETER',
+    throw new FaceReshapeError('INVALID_ARGUMENT',
       `An edit field must look like NAME:X (e.g. edit=slim_face:0.6 or edit=8:-0.3); got ${JSON.stringify(value.slice(0, 40))}.`,
     );
   }
   if (!NUMBER.test(m[2])) {
-    throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `edit ${m[1]}: the strength ${JSON.stringify(m[2].slice(0, 20))} is not a number; use a number in [-1, 1].`);
+    throw new FaceReshapeError('INVALID_ARGUMENT', `edit ${m[1]}: the strength ${JSON.stringify(m[2].slice(0, 20))} is not a number; use a number in [-1, 1].`);
   }
   const edit = { shape: /^\d+$/.test(m[1]) ? Number(m[1]) : m[1], strength: Number(m[2]) } as Edit;
   normalizeEdits(edit); // unknown shape → UNSUPPORTED_PARAMETER_VALUES/INVALID; strength outside [-1, 1] → 422
@@ -31,7 +30,7 @@ export function parseEditField(value: string): Edit {
 /** All `edit` fields of a request, validated. */
 export function parseEditFields(values: readonly string[]): Edit[] {
   if (values.length > MAX_EDIT_FIELDS) {
-    throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `At most ${MAX_EDIT_FIELDS} edit fields per request; got ${values.length}.`);
+    throw new FaceReshapeError('INVALID_ARGUMENT', `At most ${MAX_EDIT_FIELDS} edit fields per request; got ${values.length}.`);
   }
   return values.map(parseEditField);
 }

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, FaceReshapeError, type FaceReshapeErrorCode } from '../errors.js';
+import { FaceReshapeError, type FaceReshapeErrorCode } from '../errors.js';
 
 /** The cloud's response envelope (contract section 4), field for field. */
 export interface FacialAestheticsEnvelope {
@@ -38,8 +38,42 @@ export const COMPAT_CODES = [
 ] as const;
 export type CompatCode = (typeof COMPAT_CODES)[number];
 
-/** HTTP-like status of each compat code: the same table the native errors carry. */
-export const COMPAT_STATUS: Record<CompatCode, number> = Object.fromEntries(COMPAT_CODES.map((c) => [c, ERROR_STATUS[c]])) as Record<CompatCode, number>;
+/** HTTP-like status of each compat code (contract section 5). */
+export const COMPAT_STATUS: Record<CompatCode, number> = {
+  MISSING_PARAMETERS: 400,
+  ERROR_INVALID_PARAMETER: 400,
+  FILE_DECODING_FAILURE: 400,
+  FILE_SIZE_EXCEEDS_LIMIT: 413,
+  UNSUPPORTED_FILE_TYPES: 415,
+  UNSUPPORTED_PARAMETER_VALUES: 422,
+  ERROR_LOW_RESOLUTION: 422,
+  ERROR_HIGH_RESOLUTION: 422,
+  ERROR_NO_FACE_IN_FILE: 422,
+  SERVICE_INTERNAL_ERROR: 500,
+};
+
+/**
+ * The cloud's code for each native cause. Causes the cloud had no code for (a lost device, a
+ * model that did not load, …) are its 500 SERVICE_INTERNAL_ERROR, with the native code kept in
+ * the message.
+ */
+export const CLOUD_CODE_OF: Record<FaceReshapeErrorCode, CompatCode> = {
+  MISSING_ARGUMENT: 'MISSING_PARAMETERS',
+  INVALID_ARGUMENT: 'ERROR_INVALID_PARAMETER',
+  OUT_OF_RANGE: 'UNSUPPORTED_PARAMETER_VALUES',
+  UNSUPPORTED_FORMAT: 'UNSUPPORTED_FILE_TYPES',
+  FILE_TOO_LARGE: 'FILE_SIZE_EXCEEDS_LIMIT',
+  DECODE_FAILED: 'FILE_DECODING_FAILURE',
+  IMAGE_TOO_SMALL: 'ERROR_LOW_RESOLUTION',
+  IMAGE_TOO_LARGE: 'ERROR_HIGH_RESOLUTION',
+  NO_FACE: 'ERROR_NO_FACE_IN_FILE',
+  WEBGPU_UNAVAILABLE: 'SERVICE_INTERNAL_ERROR',
+  DEVICE_LOST: 'SERVICE_INTERNAL_ERROR',
+  DETECTOR_LOST: 'SERVICE_INTERNAL_ERROR',
+  MODEL_LOAD_FAILED: 'SERVICE_INTERNAL_ERROR',
+  CLOSED: 'SERVICE_INTERNAL_ERROR',
+  INTERNAL: 'SERVICE_INTERNAL_ERROR',
+};
 
 /** `code_message`: what each code means, in plain words. */
 export const CODE_MESSAGES: Record<CompatCode, string> = {
@@ -98,21 +132,14 @@ export function statusEnvelope(status: number, code: string, codeMessage: string
   };
 }
 
-function isCompatCode(code: string): code is CompatCode {
-  return (COMPAT_CODES as readonly string[]).includes(code);
-}
-
 /**
- * Any failure as an envelope. FaceReshapeErrors with a contract code keep it; native codes
- * (CLOSED, DEVICE_LOST, WEBGPU_UNAVAILABLE, MODEL_LOAD_FAILED) become 500 SERVICE_INTERNAL_ERROR
- * with the native code and message kept in `message`; IMAGE_TOO_LARGE becomes ERROR_HIGH_RESOLUTION.
+ * Any failure as an envelope: a FaceReshapeError by its cloud code (CLOUD_CODE_OF), a native cause
+ * the cloud had no code for as 500 SERVICE_INTERNAL_ERROR naming that cause, anything else as 500.
  */
 export function envelopeFromError(e: unknown): FacialAestheticsEnvelope {
   if (e instanceof FaceReshapeError) {
-    const code: FaceReshapeErrorCode = e.code;
-    if (isCompatCode(code)) return errorEnvelope(code, e.message);
-    if (code === 'IMAGE_TOO_LARGE') return errorEnvelope('ERROR_HIGH_RESOLUTION', e.message);
-    return errorEnvelope('SERVICE_INTERNAL_ERROR', `${code}: ${e.message}`);
+    const code = CLOUD_CODE_OF[e.code];
+    return errorEnvelope(code, code === 'SERVICE_INTERNAL_ERROR' && e.code !== 'INTERNAL' ? `${e.code}: ${e.message}` : e.message);
   }
   const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return errorEnvelope('SERVICE_INTERNAL_ERROR', `Unexpected failure while reshaping: ${what}. The request was valid; retry it, and report the problem if it persists.`);

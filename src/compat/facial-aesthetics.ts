@@ -92,8 +92,7 @@ export async function runFacialAesthetics(req: FacialAestheticsRequest, options:
       quality: options.quality ?? 0.92,
     });
     if (result.faces.length === 0) {
-      throw new FaceReshapeError(
-        'ERROR_NO_FACE_IN_FILE',
+      throw new FaceReshapeError('NO_FACE',
         `No face was found in the ${result.width}×${result.height} image. Use a photo with a clearly visible face (well lit, turned less than about 60°, not too small).`,
       );
     }

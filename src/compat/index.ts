@@ -17,6 +17,7 @@ export {
 } from './facial-aesthetics.js';
 export { installCloudRoute, CLOUD_URL, type CloudRoute, type CloudRouteOptions } from './cloud-route.js';
 export {
+  CLOUD_CODE_OF,
   COMPAT_CODES,
   COMPAT_STATUS,
   envelopeFromError,

@@ -60,8 +60,7 @@ export interface ParseOptions {
  */
 export function parseFacialAestheticsRequest(req: unknown, options: ParseOptions = {}): ParsedParams {
   if (req === null || typeof req !== 'object' || Array.isArray(req)) {
-    throw new FaceReshapeError(
-      'MISSING_PARAMETERS',
+    throw new FaceReshapeError('MISSING_ARGUMENT',
       `The request must be an object { image, shape_type, strength }; got ${describe(req)}. Pass the image file and both numbers.`,
     );
   }
@@ -70,15 +69,13 @@ export function parseFacialAestheticsRequest(req: unknown, options: ParseOptions
   const missing = (['image', 'shape_type', 'strength'] as const).filter((k) => isMissing(r[k]) && !(pairOptional && k !== 'image'));
   if (missing.length) {
     const list = missing.map((k) => `\`${k}\``).join(', ');
-    throw new FaceReshapeError(
-      'MISSING_PARAMETERS',
+    throw new FaceReshapeError('MISSING_ARGUMENT',
       `Missing ${list}. Send all three fields: image (a JPEG, PNG or BMP file), shape_type (an integer 0–21) and strength (a number from 0 to 1).`,
     );
   }
 
   if (!isEncodedImage(r.image)) {
-    throw new FaceReshapeError(
-      'ERROR_INVALID_PARAMETER',
+    throw new FaceReshapeError('INVALID_ARGUMENT',
       `image must be the file itself (a File, Blob, ArrayBuffer or Uint8Array of a JPEG, PNG or BMP); got ${describe(r.image)}.`,
     );
   }
@@ -90,25 +87,23 @@ export function parseFacialAestheticsRequest(req: unknown, options: ParseOptions
     if (i >= 0) shapeType = i;
   }
   if (shapeType === undefined || !Number.isInteger(shapeType)) {
-    throw new FaceReshapeError(
-      'ERROR_INVALID_PARAMETER',
+    throw new FaceReshapeError('INVALID_ARGUMENT',
       `shape_type must be an integer from 0 to 21 (a number or a string such as "8"); got ${describe(r.shape_type)}.` +
         (options.allowShapeNames ? ` Shape names are accepted too: ${SHAPE_NAMES.join(', ')}.` : ''),
     );
   }
   const strength = toNumber(r.strength);
   if (strength === undefined) {
-    throw new FaceReshapeError(
-      'ERROR_INVALID_PARAMETER',
+    throw new FaceReshapeError('INVALID_ARGUMENT',
       `strength must be a number from 0 to 1 (a number or a string such as "0.5"); got ${describe(r.strength)}.`,
     );
   }
 
   if (shapeType < 0 || shapeType > 21) {
-    throw new FaceReshapeError('UNSUPPORTED_PARAMETER_VALUES', `shape_type ${shapeType} is out of range; use an integer from 0 to 21 (e.g. 2 = slim face, 8 = big eyes).`);
+    throw new FaceReshapeError('OUT_OF_RANGE', `shape_type ${shapeType} is out of range; use an integer from 0 to 21 (e.g. 2 = slim face, 8 = big eyes).`);
   }
   if (strength < 0 || strength > 1) {
-    throw new FaceReshapeError('UNSUPPORTED_PARAMETER_VALUES', `strength ${strength} is out of range; use a number from 0 (no change) to 1 (strongest).`);
+    throw new FaceReshapeError('OUT_OF_RANGE', `strength ${strength} is out of range; use a number from 0 (no change) to 1 (strongest).`);
   }
   return { image: r.image, shapeType, strength };
 }

@@ -132,7 +132,7 @@ function overlaps(a: Omit<FieldRegion, 'offset'>, b: Omit<FieldRegion, 'offset'>
  * share one grid and blend without seams.
  */
 export function planField(width: number, height: number, items: readonly FieldItem[], options: PlanOptions = {}): FieldPlan {
-  if (!(width > 0 && height > 0)) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', `buildField: bad image size ${width}×${height}`);
+  if (!(width > 0 && height > 0)) throw new FaceReshapeError('INTERNAL', `buildField: bad image size ${width}×${height}`);
   const iterations = options.iterations ?? 6;
   const minDet = options.minDet ?? 0.25;
   const squeezeCap = options.squeezeCap ?? SQUEEZE_CAP;

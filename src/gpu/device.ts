@@ -95,8 +95,7 @@ export function onDeviceLost(device: GPUDevice, fn: (info: DeviceLossInfo) => vo
 export function assertDeviceAlive(device: GPUDevice, what = 'GPU work'): void {
   const lost = deviceLossInfo(device);
   if (lost) {
-    throw new FaceReshapeError(
-      'DEVICE_LOST',
+    throw new FaceReshapeError('DEVICE_LOST',
       `Cannot run ${what}: the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''}). ` +
         'Create a new reshaper (or device) and try again.',
     );

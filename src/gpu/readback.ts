@@ -43,7 +43,7 @@ export class TextureReader {
     if (this.destroyed) throw new FaceReshapeError('CLOSED', 'TextureReader used after destroy().');
     assertDeviceAlive(this.device, 'the readback');
     if (!READABLE.has(texture.format)) {
-      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `Cannot read back a ${texture.format} texture; expected rgba8unorm or bgra8unorm.`);
+      throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read back a ${texture.format} texture; expected rgba8unorm or bgra8unorm.`);
     }
     const { width, height } = texture;
     const rowBytes = width * 4;
@@ -59,7 +59,7 @@ export class TextureReader {
     } catch (cause) {
       if (this.destroyed) throw new FaceReshapeError('CLOSED', 'TextureReader was destroyed during a readback.', { cause });
       if (isDeviceLost(this.device)) throw new FaceReshapeError('DEVICE_LOST', 'The GPU device was lost during a readback.', { cause });
-      throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', `Readback failed: ${(cause as Error)?.message ?? cause}`, { cause });
+      throw new FaceReshapeError('INTERNAL', `Readback failed: ${(cause as Error)?.message ?? cause}`, { cause });
     }
     const pixels = new Uint8ClampedArray(rowBytes * height);
     try {

@@ -37,7 +37,7 @@ export class TextureUploader {
     const { width, height } = sizeOf(source);
     const max = this.device.limits.maxTextureDimension2D;
     if (!(width > 0 && height > 0)) {
-      throw new FaceReshapeError('FILE_DECODING_FAILURE', `Image source has no pixels (${width}x${height}); is the image loaded / the video playing?`);
+      throw new FaceReshapeError('INVALID_ARGUMENT', `Image source has no pixels (${width}x${height}); is the image loaded / the video playing?`);
     }
     if (width > max || height > max) {
       throw new FaceReshapeError('IMAGE_TOO_LARGE', `Image is ${width}x${height}; this GPU's textures are limited to ${max}x${max}.`);

@@ -59,8 +59,7 @@ export async function decodeSource(source: ReshapeSource, options: DecodeOptions
       bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
     } catch (cause) {
       const name = checked.header.format === 'jpeg' ? 'JPEG' : checked.header.format.toUpperCase();
-      throw new FaceReshapeError(
-        'FILE_DECODING_FAILURE',
+      throw new FaceReshapeError('DECODE_FAILED',
         `The ${name} image (${checked.header.width}×${checked.header.height} px per its header) could not be decoded: the file is truncated or corrupt. Export it again as JPEG or PNG.`,
         { cause },
       );
@@ -69,7 +68,7 @@ export async function decodeSource(source: ReshapeSource, options: DecodeOptions
   }
   const { width, height } = sizeOf(source);
   if (!(width > 0 && height > 0)) {
-    throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `The image source has no pixels (${width}×${height}); wait until an <img>/<video> has loaded before reshaping it.`);
+    throw new FaceReshapeError('INVALID_ARGUMENT', `The image source has no pixels (${width}×${height}); wait until an <img>/<video> has loaded before reshaping it.`);
   }
   return { image: source, width, height, owned: false };
 }
@@ -79,7 +78,7 @@ export function toImageData(s: DecodedSource, width: number, height: number): Im
   if (s instanceof ImageData) return s;
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'Could not get a 2D canvas context to read the image pixels.');
+  if (!ctx) throw new FaceReshapeError('INTERNAL', 'Could not get a 2D canvas context to read the image pixels.');
   ctx.drawImage(s as CanvasImageSource, 0, 0, width, height);
   return ctx.getImageData(0, 0, width, height);
 }

@@ -28,14 +28,14 @@ export async function encodeImageData<K extends OutputKind>(data: ImageData, kin
       return (await toCanvas(data).convertToBlob({ type, quality: type === 'image/jpeg' ? (opts.quality ?? 0.92) : undefined })) as OutputOf<K>;
     }
     default:
-      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `output must be 'imageData', 'imageBitmap', 'canvas' or 'blob'; got ${JSON.stringify(kind)}.`);
+      throw new FaceReshapeError('INVALID_ARGUMENT', `output must be 'imageData', 'imageBitmap', 'canvas' or 'blob'; got ${JSON.stringify(kind)}.`);
   }
 }
 
 function toCanvas(data: ImageData): OffscreenCanvas {
   const canvas = new OffscreenCanvas(data.width, data.height);
   const ctx = canvas.getContext('2d');
-  if (!ctx) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'Could not get a 2D canvas context for the output.');
+  if (!ctx) throw new FaceReshapeError('INTERNAL', 'Could not get a 2D canvas context for the output.');
   ctx.putImageData(data, 0, 0);
   return canvas;
 }

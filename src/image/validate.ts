@@ -3,15 +3,15 @@ import { findCorruption, readImageHeader, type ImageHeader } from './header.js';
 import { describeFormat, sniffFormat, SNIFF_BYTES, type ImageFormat } from './sniff.js';
 
 /**
- * Checks on encoded image bytes made before anything is decoded, in this order:
- *   1. type, sniffed from the bytes (empty → unsupported)         415 UNSUPPORTED_FILE_TYPES
- *   2. file size                                                  413 FILE_SIZE_EXCEEDS_LIMIT
- *   3. header readable (dimensions present, not zero)             400 FILE_DECODING_FAILURE
- *   4. sides from the header: too small / too large               422 ERROR_LOW_RESOLUTION / ERROR_HIGH_RESOLUTION
- *                                                                     (native: IMAGE_TOO_LARGE)
- *   5. structural damage the browser would let through (PNG CRC,  400 FILE_DECODING_FAILURE
+ * Checks on encoded image bytes made before anything is decoded, in this order (the cloud's):
+ *   1. type, sniffed from the bytes (empty → unsupported)          UNSUPPORTED_FORMAT
+ *   2. file size                                                   FILE_TOO_LARGE
+ *   3. header readable (dimensions present, not zero)              DECODE_FAILED
+ *   4. sides from the header: too small / too large                IMAGE_TOO_SMALL / IMAGE_TOO_LARGE
+ *   5. structural damage the browser would let through (PNG CRC,   DECODE_FAILED
  *      truncated BMP)
- * Decoding itself (and its failures, 400 FILE_DECODING_FAILURE) comes after.
+ * Decoding itself (and its failures, DECODE_FAILED) comes after. The compat layer turns each
+ * code into the cloud's (src/compat/envelope.ts).
  */
 export interface InputLimits {
   /** Formats accepted, sniffed from the bytes. */
@@ -24,8 +24,6 @@ export interface InputLimits {
   maxSideExclusive: number;
   /** Most pixels (width × height) the decoder may allocate. */
   maxPixels: number;
-  /** Code for a side at or above maxSideExclusive. */
-  tooLargeCode: 'ERROR_HIGH_RESOLUTION' | 'IMAGE_TOO_LARGE';
 }
 
 /** The cloud contract (section 2): JPEG/PNG/BMP, ≤ 3 MB, each side > 10 px and < 2000 px. */
@@ -35,7 +33,6 @@ export const CLOUD_LIMITS: Readonly<InputLimits> = Object.freeze({
   minSideExclusive: 10,
   maxSideExclusive: 2000,
   maxPixels: 1999 * 1999,
-  tooLargeCode: 'ERROR_HIGH_RESOLUTION',
 });
 
 /** Default side limit of the native API when no GPU limit is known (WebGPU devices commonly allow 8192–16384). */
@@ -51,7 +48,6 @@ export function nativeLimits(maxSide: number = NATIVE_MAX_SIDE, maxPixels: numbe
     minSideExclusive: 0,
     maxSideExclusive: maxSide + 1,
     maxPixels,
-    tooLargeCode: 'IMAGE_TOO_LARGE',
   };
 }
 
@@ -76,11 +72,10 @@ function mb(n: number): string {
 /** Step 1: the sniffed type must be one of `limits.formats`. */
 export function checkType(head: Uint8Array, size: number, limits: InputLimits): ImageFormat {
   const list = formatList(limits.formats);
-  if (size === 0) throw new FaceReshapeError('UNSUPPORTED_FILE_TYPES', `The image file is empty (0 bytes). Send the bytes of a ${list} file.`);
+  if (size === 0) throw new FaceReshapeError('UNSUPPORTED_FORMAT', `The image file is empty (0 bytes). Send the bytes of a ${list} file.`);
   const format = sniffFormat(head);
   if (!limits.formats.includes(format)) {
-    throw new FaceReshapeError(
-      'UNSUPPORTED_FILE_TYPES',
+    throw new FaceReshapeError('UNSUPPORTED_FORMAT',
       `The file is ${describeFormat(format)} (judged from its first bytes, not its name); only ${list} files are supported. Convert it to JPEG or PNG and try again.`,
     );
   }
@@ -90,8 +85,7 @@ export function checkType(head: Uint8Array, size: number, limits: InputLimits): 
 /** Step 2: file size. */
 export function checkSize(size: number, limits: InputLimits): void {
   if (size > limits.maxBytes) {
-    throw new FaceReshapeError(
-      'FILE_SIZE_EXCEEDS_LIMIT',
+    throw new FaceReshapeError('FILE_TOO_LARGE',
       `The file is ${mb(size)} (${size} bytes); the limit is ${mb(limits.maxBytes)} (${limits.maxBytes} bytes). Resize it or save it as a JPEG with lower quality.`,
     );
   }
@@ -102,30 +96,28 @@ export function checkHeader(bytes: Uint8Array, format: ImageFormat, limits: Inpu
   const header = readImageHeader(bytes, format);
   const name = format === 'jpeg' ? 'JPEG' : format.toUpperCase();
   if (!header) {
-    throw new FaceReshapeError(
-      'FILE_DECODING_FAILURE',
+    throw new FaceReshapeError('DECODE_FAILED',
       `The ${name} file could not be decoded: its header (image size) is missing, cut off or malformed. The file is truncated or corrupt; export it again.`,
     );
   }
   const w = header.uprightWidth;
   const h = header.uprightHeight;
   if (w <= limits.minSideExclusive || h <= limits.minSideExclusive) {
-    throw new FaceReshapeError(
-      'ERROR_LOW_RESOLUTION',
+    throw new FaceReshapeError('IMAGE_TOO_SMALL',
       `The image is ${w}×${h} px; each side must be larger than ${limits.minSideExclusive} px. Use a larger image.`,
     );
   }
   if (w >= limits.maxSideExclusive || h >= limits.maxSideExclusive || w * h > limits.maxPixels) {
     const most = limits.maxSideExclusive - 1;
     throw new FaceReshapeError(
-      limits.tooLargeCode,
+      'IMAGE_TOO_LARGE',
       `The image is ${w}×${h} px (read from its header, not decoded); each side must be at most ${most} px` +
         (limits.maxPixels < most * most ? ` and the image at most ${limits.maxPixels} pixels` : '') +
         `. Scale it down (e.g. to ${Math.min(most, 1920)} px on the longer side) and try again.`,
     );
   }
   const damage = findCorruption(bytes, format);
-  if (damage) throw new FaceReshapeError('FILE_DECODING_FAILURE', `The ${name} file could not be decoded: ${damage}. Export it again.`);
+  if (damage) throw new FaceReshapeError('DECODE_FAILED', `The ${name} file could not be decoded: ${damage}. Export it again.`);
   return header;
 }
 

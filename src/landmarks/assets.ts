@@ -86,15 +86,13 @@ export async function requireSimd(): Promise<void> {
   try {
     await WebAssembly.compile(EMPTY_WASM);
   } catch (e) {
-    throw new FaceReshapeError(
-      'MODEL_LOAD_FAILED',
+    throw new FaceReshapeError('MODEL_LOAD_FAILED',
       `This page may not compile WebAssembly (${e instanceof Error ? e.message : String(e)}), and the face model runs in it. ` +
         "Add 'wasm-unsafe-eval' to the script-src of the page's Content-Security-Policy.",
       { cause: e },
     );
   }
-  throw new FaceReshapeError(
-    'MODEL_LOAD_FAILED',
+  throw new FaceReshapeError('MODEL_LOAD_FAILED',
     'This browser does not support WebAssembly SIMD, which the face model needs (the package ships only the SIMD build of MediaPipe tasks-vision). ' +
       "Use a current browser (Chrome/Edge 91+, Firefox 89+, Safari 16.4+), or serve tasks-vision's vision_wasm_nosimd_internal.{js,wasm} yourself and pass them as wasmFileset.",
   );

@@ -74,7 +74,7 @@ export class LandmarkDetector {
   static async create(opts: LandmarkDetectorOptions = {}): Promise<LandmarkDetector> {
     const maxFaces = opts.maxFaces ?? 4;
     if (!Number.isInteger(maxFaces) || maxFaces < 1) {
-      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `maxFaces must be a positive integer, got ${String(opts.maxFaces)}.`);
+      throw new FaceReshapeError('INVALID_ARGUMENT', `maxFaces must be a positive integer, got ${String(opts.maxFaces)}.`);
     }
     return new LandmarkDetector(await createLandmarker(opts, opts.minDetectionConfidence ?? 0.5), opts);
   }
@@ -101,7 +101,7 @@ export class LandmarkDetector {
    */
   detectForVideo(source: DetectableSource, timestampMs: number): Face[] {
     const main = this.open();
-    if (this.mode !== 'VIDEO') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detectForVideo() needs runningMode VIDEO.');
+    if (this.mode !== 'VIDEO') throw new FaceReshapeError('INTERNAL', 'detectForVideo() needs runningMode VIDEO.');
     const { width, height } = sizeOf(source);
     const result = trusted(main, () => main.lm.detectForVideo(source, timestampMs));
     return toFaces(result, width, height, { x: 0, y: 0, w: width, h: height }, this.videoFaces);
@@ -122,8 +122,7 @@ export class LandmarkDetector {
       this.main = await createLandmarker(this.options, this.options.minDetectionConfidence ?? 0.5);
     } catch (e) {
       this.main = null;
-      throw new FaceReshapeError(
-        'DETECTOR_LOST',
+      throw new FaceReshapeError('DETECTOR_LOST',
         `The face detector lost its WebGL context (the browser's GPU process crashed or was reset) and could not be rebuilt: ${errorText(e)}. Create a new reshaper and try again.`,
         { cause: e },
       );
@@ -145,7 +144,7 @@ export class LandmarkDetector {
 
   private async detectImage(source: DetectableSource): Promise<Face[]> {
     const main = this.open();
-    if (this.mode !== 'IMAGE') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detect() needs runningMode IMAGE; use detectForVideo() for VIDEO mode.');
+    if (this.mode !== 'IMAGE') throw new FaceReshapeError('INTERNAL', 'detect() needs runningMode IMAGE; use detectForVideo() for VIDEO mode.');
     const { width, height } = sizeOf(source);
     let faces = toFaces(
       trusted(main, () => main.lm.detect(source)),
@@ -244,8 +243,7 @@ async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfi
     // tasks-vision reports a missing script as "[object Event]" and a page served for the model as
     // a zip error with a C++ trace: ask the URLs what they are instead.
     const found = await diagnoseAssets(opts);
-    throw new FaceReshapeError(
-      'MODEL_LOAD_FAILED',
+    throw new FaceReshapeError('MODEL_LOAD_FAILED',
       found
         ? `Could not load the face model: ${found}.`
         : `Could not load the face model from ${model ?? 'the given modelAssetBuffer'}: ${errorText(e)}. Pass a valid Face Landmarker .task bundle (modelAssetPath or modelAssetBuffer).`,

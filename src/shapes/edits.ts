@@ -19,18 +19,18 @@ export type EditRequest = Edit | { edits: readonly Edit[] };
 /** Validates and normalizes edits; zero strengths are dropped (they are the identity). */
 export function normalizeEdits(req: EditRequest): NormalizedEdit[] {
   const list = 'edits' in req ? req.edits : [req];
-  if (!Array.isArray(list)) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', '`edits` must be an array of { shape, strength }.');
+  if (!Array.isArray(list)) throw new FaceReshapeError('INVALID_ARGUMENT', '`edits` must be an array of { shape, strength }.');
   const out: NormalizedEdit[] = [];
   for (const e of list) {
-    if (!e || typeof e !== 'object') throw new FaceReshapeError('ERROR_INVALID_PARAMETER', 'Each edit must be an object { shape, strength }.');
+    if (!e || typeof e !== 'object') throw new FaceReshapeError('INVALID_ARGUMENT', 'Each edit must be an object { shape, strength }.');
     if (e.shape === undefined || e.strength === undefined) {
-      throw new FaceReshapeError('MISSING_PARAMETERS', 'Each edit needs both `shape` (0–21 or a shape name) and `strength` (a number in [-1, 1]).');
+      throw new FaceReshapeError('MISSING_ARGUMENT', 'Each edit needs both `shape` (0–21 or a shape name) and `strength` (a number in [-1, 1]).');
     }
     if (typeof e.strength !== 'number' || !Number.isFinite(e.strength)) {
-      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `strength must be a finite number in [-1, 1]; got ${JSON.stringify(e.strength)}.`);
+      throw new FaceReshapeError('INVALID_ARGUMENT', `strength must be a finite number in [-1, 1]; got ${JSON.stringify(e.strength)}.`);
     }
     if (e.strength < -1 || e.strength > 1) {
-      throw new FaceReshapeError('UNSUPPORTED_PARAMETER_VALUES', `strength must lie in [-1, 1]; got ${e.strength}.`);
+      throw new FaceReshapeError('OUT_OF_RANGE', `strength must lie in [-1, 1]; got ${e.strength}.`);
     }
     const id = shapeId(e.shape as ShapeName | number);
     if (e.strength !== 0) out.push({ shape: shapeName(id), id, strength: e.strength });

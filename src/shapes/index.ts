@@ -56,7 +56,7 @@ export const SHAPE_FNS: readonly ShapeFn[] = SHAPE_NAMES.map((n) => SHAPES[n]);
 /** Validates a signed strength (finite, in [-1, 1]). */
 export function checkStrength(strength: unknown): number {
   if (typeof strength !== 'number' || !Number.isFinite(strength) || strength < -1 || strength > 1) {
-    throw new FaceReshapeError('UNSUPPORTED_PARAMETER_VALUES', `Strength ${String(strength)} is out of range: use a number in [-1, 1].`);
+    throw new FaceReshapeError('OUT_OF_RANGE', `Strength ${String(strength)} is out of range: use a number in [-1, 1].`);
   }
   return strength;
 }

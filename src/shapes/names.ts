@@ -35,8 +35,7 @@ export type ShapeId = number;
 const BY_NAME: ReadonlyMap<string, number> = new Map(SHAPE_NAMES.map((n, i) => [n, i]));
 
 function invalid(what: unknown): FaceReshapeError {
-  return new FaceReshapeError(
-    'UNSUPPORTED_PARAMETER_VALUES',
+  return new FaceReshapeError('OUT_OF_RANGE',
     `Unknown shape ${JSON.stringify(what)}: use an integer 0–${SHAPE_NAMES.length - 1} or one of the names ${SHAPE_NAMES.join(', ')}.`,
   );
 }

@@ -18,7 +18,7 @@ export class CpuFrameRenderer implements FrameRenderer {
   }
 
   async render(source: VideoSource, width: number, height: number, field: DisplacementField | FieldPlan): Promise<'cpu'> {
-    if (!('data' in field)) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'A field plan reached the CPU video warp; this is a bug, please report it.');
+    if (!('data' in field)) throw new FaceReshapeError('INTERNAL', 'A field plan reached the CPU video warp; this is a bug, please report it.');
     fitCanvas(this.canvas, width, height);
     const img = this.pixels.read(source, width, height);
     if (!field.regions.length) this.ctx.putImageData(img, 0, 0);

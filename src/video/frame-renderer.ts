@@ -1,11 +1,10 @@
 import { FaceReshapeError } from '../errors.js';
 import type { FieldPlan } from '../field/plan.js';
 import type { DisplacementField } from '../field/types.js';
+import type { Backend } from '../types.js';
 
 /** A frame the pipeline can take: a playing <video>, a VideoFrame, an ImageBitmap, a canvas or an <img>. */
 export type VideoSource = HTMLVideoElement | VideoFrame | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
-
-export type VideoBackend = 'webgpu' | 'cpu';
 
 /**
  * How frames reach the GPU: 'external' (importExternalTexture + one blit pass; <video>/VideoFrame
@@ -24,7 +23,7 @@ export type PresentPath = 'webgpu' | '2d';
  * either the same way.
  */
 export interface FrameRenderer {
-  readonly backend: VideoBackend;
+  readonly backend: Backend;
   readonly present: PresentPath;
   /** Whether the renderer wants a field plan (values computed in its GPU work) rather than a built field. */
   readonly fieldOnGpu: boolean;
@@ -47,7 +46,7 @@ export function fitCanvas(canvas: HTMLCanvasElement | OffscreenCanvas, width: nu
 
 export function context2d(canvas: HTMLCanvasElement | OffscreenCanvas): CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D {
   const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
-  if (!ctx) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'canvas.getContext("2d") returned null (the canvas may already have a WebGPU context).');
+  if (!ctx) throw new FaceReshapeError('INTERNAL', 'canvas.getContext("2d") returned null (the canvas may already have a WebGPU context).');
   return ctx;
 }
 

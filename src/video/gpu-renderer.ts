@@ -102,7 +102,7 @@ export class GpuFrameRenderer implements FrameRenderer {
   }
 
   async snapshot(): Promise<ImageData> {
-    if (!this.lastOut) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'No frame has been rendered yet.');
+    if (!this.lastOut) throw new FaceReshapeError('INTERNAL', 'No frame has been rendered yet.');
     return this.reader.readImageData(this.lastOut);
   }
 

@@ -7,14 +7,14 @@ import { isEmulated } from '../gpu/adapter.js';
 import { requestGpuDevice } from '../gpu/device.js';
 import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/detector.js';
 import type { NormalizedEdit } from '../shapes/edits.js';
-import { sizeOf, type DecodedSource, type Face } from '../types.js';
+import { sizeOf, type Backend, type DecodedSource, type Face } from '../types.js';
 import { CpuFrameRenderer } from './cpu-renderer.js';
-import type { FrameRenderer, PresentPath, UploadPath, VideoBackend, VideoSource } from './frame-renderer.js';
+import type { FrameRenderer, PresentPath, UploadPath, VideoSource } from './frame-renderer.js';
 import { GpuFrameRenderer } from './gpu-renderer.js';
 import type { OneEuroOptions } from './one-euro.js';
 import { FaceTracker, type TrackedFace } from './tracker.js';
 
-export type { PresentPath, UploadPath, VideoBackend, VideoSource } from './frame-renderer.js';
+export type { PresentPath, UploadPath, VideoSource } from './frame-renderer.js';
 
 /** Per-frame figures (milliseconds of wall time on the thread that runs the pipeline). */
 export interface FrameStats {
@@ -34,7 +34,7 @@ export interface FrameStats {
   /** Upload, warp and present (WebGPU: commands recorded and submitted; the GPU finishes asynchronously). */
   renderMs: number;
   totalMs: number;
-  backend: VideoBackend;
+  backend: Backend;
   upload: UploadPath | 'cpu';
   present: PresentPath;
 }
@@ -45,7 +45,7 @@ export interface PipelineOptions extends Omit<LandmarkDetectorOptions, 'runningM
    * emulated on the CPU (SwiftShader), where it is several times faster for video and presenting a
    * WebGPU canvas loses the device; the CPU warp also where there is no WebGPU.
    */
-  backend?: 'auto' | VideoBackend;
+  backend?: 'auto' | Backend;
   /** true (default), false, or One Euro parameters. */
   smoothing?: boolean | OneEuroOptions;
   /** 'auto' (default): 'external' where frames are presented through WebGPU, else 'canvas2d'. */
@@ -71,7 +71,7 @@ function smoothingOptions(s: boolean | OneEuroOptions | undefined): OneEuroOptio
  * state, the field's arrays and item list, and the renderer's textures.
  */
 export class FramePipeline {
-  readonly backend: VideoBackend;
+  readonly backend: Backend;
   readonly present: PresentPath;
   private detector: LandmarkDetector | null;
   private readonly tracker: FaceTracker;
@@ -126,7 +126,7 @@ export class FramePipeline {
     if (this.closed || !this.detector) throw new FaceReshapeError('CLOSED', 'This video reshaper was closed.');
     const t0 = performance.now();
     const { width, height } = sizeOf(source as DecodedSource);
-    if (!(width > 0 && height > 0)) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `The video frame has no pixels (${width}×${height}); is the video playing?`);
+    if (!(width > 0 && height > 0)) throw new FaceReshapeError('INVALID_ARGUMENT', `The video frame has no pixels (${width}×${height}); is the video playing?`);
     const ts = timestampMs > this.lastTs ? timestampMs : this.lastTs + 1;
     this.lastTs = ts;
 

@@ -1,14 +1,14 @@
 import { normalizeEdits, type Edit, type EditRequest, type NormalizedEdit } from '../shapes/edits.js';
 import { FaceReshapeError } from '../errors.js';
 import { modelUrlOf, wasmFilesetOf } from '../landmarks/assets.js';
-import type { Face } from '../types.js';
+import type { Backend, Face } from '../types.js';
 import { FrameLoop } from './frame-loop.js';
 import type { OneEuroOptions } from './one-euro.js';
-import { FramePipeline, type FrameStats, type PipelineOptions, type VideoBackend, type VideoSource } from './pipeline.js';
+import { FramePipeline, type FrameStats, type PipelineOptions, type VideoSource } from './pipeline.js';
 import { copyFaces } from './tracker.js';
 import { FrameWorkerClient } from './worker-client.js';
 
-export type { FrameStats, VideoBackend, VideoSource, UploadPath, PresentPath } from './pipeline.js';
+export type { FrameStats, VideoSource } from './pipeline.js';
 
 export interface VideoFrameInfo extends FrameStats {
   /** Frames per second actually rendered (moving average over the last ~30 frames). */
@@ -65,7 +65,7 @@ type Frames = Pick<FramePipeline, 'backend' | 'deviceLost' | 'process' | 'setEdi
  * pipeline in a Web Worker (FrameWorkerClient); a FrameLoop feeds it the video's frames.
  */
 export class VideoReshaper {
-  readonly backend: VideoBackend;
+  readonly backend: Backend;
   readonly mode: 'main' | 'worker';
   readonly canvas: HTMLCanvasElement;
   private frames: Frames | null;
@@ -92,7 +92,7 @@ export class VideoReshaper {
   /** Loads the model, sets up the GPU (or the CPU warp) and, with a `video`, starts the loop. */
   static async create(options: VideoReshaperOptions): Promise<VideoReshaper> {
     if (!options || !(typeof HTMLCanvasElement !== 'undefined' && options.canvas instanceof HTMLCanvasElement)) {
-      throw new FaceReshapeError('MISSING_PARAMETERS', 'VideoReshaper.create() needs `canvas`: an HTMLCanvasElement to draw into.');
+      throw new FaceReshapeError('MISSING_ARGUMENT', 'VideoReshaper.create() needs `canvas`: an HTMLCanvasElement to draw into.');
     }
     const edits = toEditList(options.edits);
     const { canvas, video, edits: _e, worker: useWorker, autoStart, onFrame: _f, onError: _r, reportFaces, ...pipeOpts } = options;
@@ -133,7 +133,7 @@ export class VideoReshaper {
   /** Starts (or resumes) reshaping the video given to create(). */
   start(): void {
     this.open();
-    if (!this.loop) throw new FaceReshapeError('MISSING_PARAMETERS', 'start() needs the `video` option; or call renderFrame() per frame.');
+    if (!this.loop) throw new FaceReshapeError('MISSING_ARGUMENT', 'start() needs the `video` option; or call renderFrame() per frame.');
     this.loop.start();
   }
 
@@ -192,7 +192,7 @@ export class VideoReshaper {
   }
 
   private fail(e: unknown): void {
-    const err = e instanceof FaceReshapeError ? e : new FaceReshapeError('SERVICE_INTERNAL_ERROR', e instanceof Error ? e.message : String(e), { cause: e });
+    const err = e instanceof FaceReshapeError ? e : new FaceReshapeError('INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
     // What cannot be retried frame by frame stops the loop; onError says why (a new VideoReshaper recovers).
     if (err.code === 'DEVICE_LOST' || err.code === 'DETECTOR_LOST' || err.code === 'CLOSED' || this.frames?.deviceLost) this.stop();
     if (this.onError) this.onError(err);

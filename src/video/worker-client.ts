@@ -1,8 +1,8 @@
 import { FaceReshapeError, type FaceReshapeErrorCode } from '../errors.js';
 import type { NormalizedEdit } from '../shapes/edits.js';
-import type { Face } from '../types.js';
+import type { Backend, Face } from '../types.js';
 import type { OneEuroOptions } from './one-euro.js';
-import type { FrameStats, PipelineOptions, VideoBackend, VideoSource } from './pipeline.js';
+import type { FrameStats, PipelineOptions, VideoSource } from './pipeline.js';
 import type { FromWorker, ToWorker } from './worker/protocol.js';
 
 /**
@@ -18,7 +18,7 @@ export class FrameWorkerClient {
 
   private constructor(
     worker: Worker,
-    readonly backend: VideoBackend,
+    readonly backend: Backend,
     private readonly onError: (e: FaceReshapeError) => void,
   ) {
     this.worker = worker;
@@ -38,13 +38,13 @@ export class FrameWorkerClient {
     onError: (e: FaceReshapeError) => void,
   ): Promise<FrameWorkerClient> {
     if (typeof canvas.transferControlToOffscreen !== 'function' || typeof Worker === 'undefined') {
-      throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'worker: true needs Web Workers and HTMLCanvasElement.transferControlToOffscreen().');
+      throw new FaceReshapeError('INTERNAL', 'worker: true needs Web Workers and HTMLCanvasElement.transferControlToOffscreen().');
     }
     const { spawnFrameWorker } = await import('./worker/spawn.js');
     const worker = spawnFrameWorker();
     try {
       const offscreen = canvas.transferControlToOffscreen();
-      const backend = await new Promise<VideoBackend>((resolve, reject) => {
+      const backend = await new Promise<Backend>((resolve, reject) => {
         const onMsg = (e: MessageEvent<FromWorker>) => {
           const m = e.data;
           if (m.type === 'ready') resolve(m.backend);
@@ -53,7 +53,7 @@ export class FrameWorkerClient {
           worker.removeEventListener('message', onMsg);
         };
         worker.addEventListener('message', onMsg);
-        worker.addEventListener('error', (e) => reject(new FaceReshapeError('SERVICE_INTERNAL_ERROR', `The frame worker failed to start: ${e.message}`)), { once: true });
+        worker.addEventListener('error', (e) => reject(new FaceReshapeError('INTERNAL', `The frame worker failed to start: ${e.message}`)), { once: true });
         const msg: ToWorker = { type: 'init', canvas: offscreen, options, edits, reportFaces };
         worker.postMessage(msg, [offscreen]);
       });

@@ -74,7 +74,7 @@ export function boundsLive(plan: FieldPlan): TileTest {
     const y1 = r.y0 + j1 * r.cell;
     const list = bounds.get(r);
     // The warper passes the plan's own region objects; anything else would silently draw nothing.
-    if (!list) throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'Warp culling: a region that is not part of the field plan.');
+    if (!list) throw new FaceReshapeError('INTERNAL', 'Warp culling: a region that is not part of the field plan.');
     return list.some((b) => b[0] < x1 && b[2] > x0 && b[1] < y1 && b[3] > y0);
   };
 }

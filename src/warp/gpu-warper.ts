@@ -96,12 +96,12 @@ export class GpuWarper {
     assertDeviceAlive(this.device, 'the GPU warp');
     const { width, height } = src;
     if (field.width !== width || field.height !== height) {
-      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `Displacement field is ${field.width}x${field.height} but the source texture is ${width}x${height}.`);
+      throw new FaceReshapeError('INVALID_ARGUMENT', `Displacement field is ${field.width}x${field.height} but the source texture is ${width}x${height}.`);
     }
     if (target) {
-      if (target === src) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', 'GpuWarper.warp(): target must not be the source texture.');
+      if (target === src) throw new FaceReshapeError('INVALID_ARGUMENT', 'GpuWarper.warp(): target must not be the source texture.');
       if (target.width !== width || target.height !== height) {
-        throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `Warp target is ${target.width}x${target.height}, expected ${width}x${height}.`);
+        throw new FaceReshapeError('INVALID_ARGUMENT', `Warp target is ${target.width}x${target.height}, expected ${width}x${height}.`);
       }
     }
     const out = target ?? this.outputs.take(width, height, src);

@@ -164,10 +164,10 @@ describe('EXIF orientation, BMP and native input checks (headless Chromium)', ()
     expect(res.bomb).toMatchObject({ name: 'FaceReshapeError', code: 'IMAGE_TOO_LARGE' });
     expect(res.bomb.message).toMatch(/30000×30000/);
     expect(res.bomb.ms).toBeLessThan(500);
-    expect(res.tiff).toMatchObject({ name: 'FaceReshapeError', code: 'UNSUPPORTED_FILE_TYPES' });
-    expect(res.text).toMatchObject({ name: 'FaceReshapeError', code: 'UNSUPPORTED_FILE_TYPES' });
-    expect(res.empty).toMatchObject({ name: 'FaceReshapeError', code: 'UNSUPPORTED_FILE_TYPES' });
-    expect(res.truncated).toMatchObject({ name: 'FaceReshapeError', code: 'FILE_DECODING_FAILURE' });
+    expect(res.tiff).toMatchObject({ name: 'FaceReshapeError', code: 'UNSUPPORTED_FORMAT' });
+    expect(res.text).toMatchObject({ name: 'FaceReshapeError', code: 'UNSUPPORTED_FORMAT' });
+    expect(res.empty).toMatchObject({ name: 'FaceReshapeError', code: 'UNSUPPORTED_FORMAT' });
+    expect(res.truncated).toMatchObject({ name: 'FaceReshapeError', code: 'DECODE_FAILED' });
     expect(res.after).toBe(1);
   });
 });

@@ -300,7 +300,7 @@ describe('GPU warp (SwiftShader)', () => {
       target.destroy();
       return { returnedTarget: intoTarget === target, aNotB: a !== b, cNotB: c !== b, cIsA: c === a, same, chained, wrongTargetCode };
     });
-    expect(r).toEqual({ returnedTarget: true, aNotB: true, cNotB: true, cIsA: true, same: 0, chained: 0, wrongTargetCode: 'ERROR_INVALID_PARAMETER' });
+    expect(r).toEqual({ returnedTarget: true, aNotB: true, cNotB: true, cIsA: true, same: 0, chained: 0, wrongTargetCode: 'INVALID_ARGUMENT' });
   });
 
   for (const fixture of ['astronaut.png', 'grace_hopper.jpg']) {

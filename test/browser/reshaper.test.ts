@@ -102,8 +102,8 @@ describe('FaceReshaper lifecycle in headless Chromium', () => {
     });
     expect(r.faces).toBe(0);
     expect(r.unchanged).toBe(true);
-    expect(r.badStrength).toBe('UNSUPPORTED_PARAMETER_VALUES');
+    expect(r.badStrength).toBe('OUT_OF_RANGE');
     expect(r.badShape).toBe('UNSUPPORTED_PARAMETER_VALUES:true');
-    expect(r.nanStrength).toBe('ERROR_INVALID_PARAMETER');
+    expect(r.nanStrength).toBe('INVALID_ARGUMENT');
   });
 });

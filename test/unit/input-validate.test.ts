@@ -3,7 +3,7 @@ import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { parseFacialAestheticsRequest } from '../../src/compat/params';
 import { envelopeFromError, errorEnvelope, successEnvelope } from '../../src/compat/envelope';
-import { FaceReshapeError } from '../../src/errors';
+import { ERROR_CODES, FaceReshapeError } from '../../src/errors';
 import { exifOrientation, findCorruption, readImageHeader } from '../../src/image/header';
 import { sniffFormat } from '../../src/image/sniff';
 import { CLOUD_LIMITS, nativeLimits, validateEncodedBlob, validateEncodedBytes } from '../../src/image/validate';
@@ -20,6 +20,16 @@ function codeOf(fn: () => unknown): string {
     return 'none';
   } catch (e) {
     return e instanceof FaceReshapeError ? e.code : `not typed: ${e}`;
+  }
+}
+
+/** The code a cloud client sees for the failure (the compat envelope's), or 'none'. */
+function cloudCodeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'none';
+  } catch (e) {
+    return e instanceof FaceReshapeError ? envelopeFromError(e).error_detail.code : `not typed: ${e}`;
   }
 }
 
@@ -74,8 +84,8 @@ describe('sniffing and headers', () => {
 });
 
 describe('pre-decode validation order and codes', () => {
-  it('applies the cloud limits: type, then size, then header, then resolution', () => {
-    const v = (b: Uint8Array) => codeOf(() => validateEncodedBytes(b, CLOUD_LIMITS));
+  it('applies the cloud limits: type, then size, then header, then resolution (as the cloud client sees the codes)', () => {
+    const v = (b: Uint8Array) => cloudCodeOf(() => validateEncodedBytes(b, CLOUD_LIMITS));
     expect(v(jpg)).toBe('none');
     expect(v(png)).toBe('none');
     expect(v(gif)).toBe('UNSUPPORTED_FILE_TYPES');
@@ -101,15 +111,16 @@ describe('pre-decode validation order and codes', () => {
     expect(v(pngBomb(30000, 30000))).toBe('IMAGE_TOO_LARGE');
     expect(v(pngBomb(9000, 10), 8192)).toBe('IMAGE_TOO_LARGE');
     expect(v(pngBomb(8192, 10), 8192)).toBe('none');
-    expect(v(new TextEncoder().encode('hello'))).toBe('UNSUPPORTED_FILE_TYPES');
+    expect(v(new TextEncoder().encode('hello'))).toBe('UNSUPPORTED_FORMAT');
+    expect(v(jpg.subarray(0, 20))).toBe('DECODE_FAILED');
     // Blob path: sniffs and checks the size before reading the whole file.
-    await expect(validateEncodedBlob(new Blob([gif as BlobPart]), CLOUD_LIMITS)).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_TYPES' });
-    await expect(validateEncodedBlob(new Blob([jpg as BlobPart, new Uint8Array(4 << 20)]), CLOUD_LIMITS)).rejects.toMatchObject({ code: 'FILE_SIZE_EXCEEDS_LIMIT' });
+    await expect(validateEncodedBlob(new Blob([gif as BlobPart]), CLOUD_LIMITS)).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
+    await expect(validateEncodedBlob(new Blob([jpg as BlobPart, new Uint8Array(4 << 20)]), CLOUD_LIMITS)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
   });
 });
 
 describe('compat parameters and envelopes', () => {
-  const p = (req: unknown, opts = {}) => codeOf(() => parseFacialAestheticsRequest(req, opts));
+  const p = (req: unknown, opts = {}) => cloudCodeOf(() => parseFacialAestheticsRequest(req, opts));
   it('validates missing → type → range, numeric strings accepted', () => {
     expect(parseFacialAestheticsRequest({ image: jpg, shape_type: '8', strength: '0.5' })).toMatchObject({ shapeType: 8, strength: 0.5 });
     expect(parseFacialAestheticsRequest({ image: jpg, shape_type: 21, strength: 0 })).toMatchObject({ shapeType: 21, strength: 0 });
@@ -132,6 +143,26 @@ describe('compat parameters and envelopes', () => {
     expect([err.error_code, err.error_detail.status_code, err.error_code_str, err.error_detail.code]).toEqual([413, 413, 'FILE_SIZE_EXCEEDS_LIMIT', 'FILE_SIZE_EXCEEDS_LIMIT']);
     expect(envelopeFromError(new FaceReshapeError('CLOSED', 'closed')).error_detail).toMatchObject({ status_code: 500, code: 'SERVICE_INTERNAL_ERROR', message: 'CLOSED: closed' });
     expect(envelopeFromError(new FaceReshapeError('IMAGE_TOO_LARGE', 'big')).error_detail.code).toBe('ERROR_HIGH_RESOLUTION');
+    // Every native cause has its cloud code; those the cloud had none for are its 500, naming the cause.
+    const cloud = Object.fromEntries(ERROR_CODES.map((c) => [c, envelopeFromError(new FaceReshapeError(c, 'm')).error_detail.code]));
+    expect(cloud).toEqual({
+      MISSING_ARGUMENT: 'MISSING_PARAMETERS',
+      INVALID_ARGUMENT: 'ERROR_INVALID_PARAMETER',
+      OUT_OF_RANGE: 'UNSUPPORTED_PARAMETER_VALUES',
+      UNSUPPORTED_FORMAT: 'UNSUPPORTED_FILE_TYPES',
+      FILE_TOO_LARGE: 'FILE_SIZE_EXCEEDS_LIMIT',
+      DECODE_FAILED: 'FILE_DECODING_FAILURE',
+      IMAGE_TOO_SMALL: 'ERROR_LOW_RESOLUTION',
+      IMAGE_TOO_LARGE: 'ERROR_HIGH_RESOLUTION',
+      NO_FACE: 'ERROR_NO_FACE_IN_FILE',
+      WEBGPU_UNAVAILABLE: 'SERVICE_INTERNAL_ERROR',
+      DEVICE_LOST: 'SERVICE_INTERNAL_ERROR',
+      DETECTOR_LOST: 'SERVICE_INTERNAL_ERROR',
+      MODEL_LOAD_FAILED: 'SERVICE_INTERNAL_ERROR',
+      CLOSED: 'SERVICE_INTERNAL_ERROR',
+      INTERNAL: 'SERVICE_INTERNAL_ERROR',
+    });
+    expect(envelopeFromError(new FaceReshapeError('DETECTOR_LOST', 'lost')).error_detail.message).toBe('DETECTOR_LOST: lost');
     expect(envelopeFromError(new TypeError('boom')).error_detail.message).toMatch(/TypeError: boom/);
   });
 });

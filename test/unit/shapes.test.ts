@@ -23,7 +23,7 @@ describe('shape names', () => {
     });
     expect(Object.keys(SHAPES)).toEqual([...SHAPE_NAMES]);
   });
-  it('rejects unknown shapes with UNSUPPORTED_PARAMETER_VALUES naming the valid values', () => {
+  it('rejects unknown shapes with OUT_OF_RANGE naming the valid values', () => {
     for (const bad of [22, -1, 1.5, NaN, 'nose', 'Big_Eyes', '8']) {
       let err: unknown;
       try {
@@ -32,7 +32,7 @@ describe('shape names', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(FaceReshapeError);
-      expect((err as FaceReshapeError).code).toBe('UNSUPPORTED_PARAMETER_VALUES');
+      expect((err as FaceReshapeError).code).toBe('OUT_OF_RANGE');
       expect((err as FaceReshapeError).message).toContain('0–21');
       expect((err as FaceReshapeError).message).toContain('lip_height');
     }

@@ -1,7 +1,7 @@
 import type { NormalizedEdit } from '../../shapes/edits.js';
-import type { Face } from '../../types.js';
+import type { Backend, Face } from '../../types.js';
 import type { OneEuroOptions } from '../one-euro.js';
-import type { FrameStats, PipelineOptions, VideoBackend } from '../pipeline.js';
+import type { FrameStats, PipelineOptions } from '../pipeline.js';
 
 /** Messages between VideoReshaper (page) and the frame worker (src/worker/entry.ts). */
 export type ToWorker =
@@ -18,7 +18,7 @@ export interface WorkerError {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: VideoBackend }
+  | { type: 'ready'; backend: Backend }
   | { type: 'stats'; id: number; stats: FrameStats; faces?: Face[] }
   | { type: 'snapshot'; id: number; image: ImageData }
   | { type: 'error'; id?: number; error: WorkerError };
