@@ -3,6 +3,8 @@
 // Timestamps are fixed and the entry order is the caller's, which makes the
 // output byte-for-byte reproducible.
 
+import { crc32 } from '../../src/image/header';
+
 export interface ZipEntry {
   name: string;
   data: Uint8Array;
@@ -17,21 +19,6 @@ const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 const DOS_TIME = 0;
 const VERSION = 20; // 2.0: plain stored entries
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 class ByteWriter {
   private chunks: Uint8Array[] = [];

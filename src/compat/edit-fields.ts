@@ -1,10 +1,10 @@
 import { normalizeEdits, type Edit } from '../shapes/edits.js';
 import { FaceReshapeError } from '../errors.js';
+import { DECIMAL } from './params.js';
 
 /** Most `edit` fields one request may carry (22 shapes; a few repeats are harmless, hundreds are abuse). */
 export const MAX_EDIT_FIELDS = 32;
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * The multi-edit extension of the drop-in endpoint and the in-page route: repeated form fields
@@ -19,11 +19,11 @@ export function parseEditField(value: string): Edit {
       `An edit field must look like NAME:X (e.g. edit=slim_face:0.6 or edit=8:-0.3); got ${JSON.stringify(value.slice(0, 40))}.`,
     );
   }
-  if (!NUMBER.test(m[2])) {
+  if (!DECIMAL.test(m[2])) {
     throw new FaceReshapeError('INVALID_ARGUMENT', `edit ${m[1]}: the strength ${JSON.stringify(m[2].slice(0, 20))} is not a number; use a number in [-1, 1].`);
   }
   const edit = { shape: /^\d+$/.test(m[1]) ? Number(m[1]) : m[1], strength: Number(m[2]) } as Edit;
-  normalizeEdits(edit); // unknown shape → UNSUPPORTED_PARAMETER_VALUES/INVALID; strength outside [-1, 1] → 422
+  normalizeEdits(edit); // an unknown shape or a strength outside [-1, 1]: OUT_OF_RANGE (the cloud's 422)
   return edit;
 }
 

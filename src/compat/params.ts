@@ -20,7 +20,8 @@ export interface ParsedParams {
   strength?: number;
 }
 
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** A decimal number as a form field carries it: digits, an optional fraction and exponent, no hex, no spaces inside. */
+export const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A field counts as missing when absent (undefined) or an empty string, as an unfilled form field is sent. */
 function isMissing(v: unknown): boolean {
@@ -54,8 +55,9 @@ export interface ParseOptions {
 }
 
 /**
- * Validates the three fields in the contract's order: all missing fields (400 MISSING_PARAMETERS),
- * then types (400 ERROR_INVALID_PARAMETER), then ranges (422 UNSUPPORTED_PARAMETER_VALUES).
+ * Validates the three fields in the contract's order: all missing fields (MISSING_ARGUMENT, the
+ * cloud's 400 MISSING_PARAMETERS), then types (INVALID_ARGUMENT, 400 ERROR_INVALID_PARAMETER),
+ * then ranges (OUT_OF_RANGE, 422 UNSUPPORTED_PARAMETER_VALUES).
  * The image bytes themselves are checked afterwards (validate.ts).
  */
 export function parseFacialAestheticsRequest(req: unknown, options: ParseOptions = {}): ParsedParams {

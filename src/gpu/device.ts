@@ -78,19 +78,6 @@ export function isDeviceLost(device: GPUDevice): boolean {
   return deviceLossInfo(device) !== null;
 }
 
-/** Calls `fn` once when the device is lost (at once, asynchronously, if it already is). Returns an unsubscribe function. */
-export function onDeviceLost(device: GPUDevice, fn: (info: DeviceLossInfo) => void): () => void {
-  watchDevice(device);
-  const state = lossState.get(device)!;
-  if (state.lost) {
-    const info = state.lost;
-    queueMicrotask(() => fn(info));
-    return () => {};
-  }
-  state.listeners.add(fn);
-  return () => state.listeners.delete(fn);
-}
-
 /** Throws FaceReshapeError('DEVICE_LOST') when the device is gone; owners call it at the top of every GPU call. */
 export function assertDeviceAlive(device: GPUDevice, what = 'GPU work'): void {
   const lost = deviceLossInfo(device);
@@ -105,7 +92,7 @@ export function assertDeviceAlive(device: GPUDevice, what = 'GPU work'): void {
 /**
  * Requests a WebGPU adapter and device. Throws FaceReshapeError('WEBGPU_UNAVAILABLE') with a
  * message naming the fix when WebGPU is missing, no adapter exists, or the device request fails.
- * The returned device is watched for loss (see isDeviceLost / onDeviceLost).
+ * The returned device is watched for loss (see isDeviceLost).
  */
 export async function requestGpuDevice(options: RequestGpuDeviceOptions = {}): Promise<GpuDeviceHandle> {
   const gpu: GPU | undefined = typeof navigator !== 'undefined' ? (navigator as Navigator & { gpu?: GPU }).gpu : undefined;

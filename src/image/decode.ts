@@ -42,9 +42,9 @@ export interface DecodeOptions {
  * an unedited image comes back bit for bit) or passes a decoded source through.
  *
  * Encoded bytes are checked before decoding: the type is sniffed from the bytes (not the name or
- * MIME type; UNSUPPORTED_FILE_TYPES), the dimensions are read from the header so an oversized image
- * (or a decompression bomb) is rejected without allocating it (IMAGE_TOO_LARGE, or the limits'
- * own code), and damage the browser would let through is caught (FILE_DECODING_FAILURE).
+ * MIME type; UNSUPPORTED_FORMAT), the dimensions are read from the header so an oversized image
+ * (or a decompression bomb) is rejected without allocating it (IMAGE_TOO_LARGE), and damage the
+ * browser would let through is caught (DECODE_FAILED).
  */
 export async function decodeSource(source: ReshapeSource, options: DecodeOptions = {}): Promise<Decoded> {
   if (isEncoded(source)) {

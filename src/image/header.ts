@@ -125,7 +125,8 @@ function readWebp(b: Uint8Array): ImageHeader | null {
 }
 
 let crcTable: Uint32Array | null = null;
-function crc32(b: Uint8Array, from: number, to: number): number {
+/** CRC-32 (ISO 3309, as PNG and ZIP use it) of b[from, to). */
+export function crc32(b: Uint8Array, from = 0, to = b.length): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {

@@ -5,7 +5,7 @@
 export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'gif' | 'webp' | 'tiff' | 'avif' | 'heic' | 'ico' | 'svg' | 'pdf' | 'unknown';
 
 /** MIME type of each format we can name. */
-export const FORMAT_MIME: Record<Exclude<ImageFormat, 'unknown'>, string> = {
+const FORMAT_MIME: Record<Exclude<ImageFormat, 'unknown'>, string> = {
   jpeg: 'image/jpeg',
   png: 'image/png',
   bmp: 'image/bmp',
@@ -18,6 +18,11 @@ export const FORMAT_MIME: Record<Exclude<ImageFormat, 'unknown'>, string> = {
   svg: 'image/svg+xml',
   pdf: 'application/pdf',
 };
+
+/** The MIME type of a sniffed format. */
+export function mimeOf(format: ImageFormat): string {
+  return format === 'unknown' ? 'application/octet-stream' : FORMAT_MIME[format];
+}
 
 /** How many leading bytes sniffFormat() looks at (at most). */
 export const SNIFF_BYTES = 512;

@@ -1,6 +1,6 @@
 import { FaceReshapeError } from '../errors.js';
 import { findCorruption, readImageHeader, type ImageHeader } from './header.js';
-import { describeFormat, sniffFormat, SNIFF_BYTES, type ImageFormat } from './sniff.js';
+import { describeFormat, mimeOf, sniffFormat, SNIFF_BYTES, type ImageFormat } from './sniff.js';
 
 /**
  * Checks on encoded image bytes made before anything is decoded, in this order (the cloud's):
@@ -57,8 +57,6 @@ export interface ValidatedImage {
   /** MIME type of the sniffed format. */
   mime: string;
 }
-
-const MIME: Partial<Record<ImageFormat, string>> = { jpeg: 'image/jpeg', png: 'image/png', bmp: 'image/bmp', webp: 'image/webp', gif: 'image/gif' };
 
 function formatList(formats: readonly ImageFormat[]): string {
   const names = formats.map((f) => (f === 'jpeg' ? 'JPEG' : f.toUpperCase()));
@@ -126,7 +124,7 @@ export function validateEncodedBytes(bytes: Uint8Array, limits: InputLimits): Va
   const format = checkType(bytes.subarray(0, SNIFF_BYTES), bytes.length, limits);
   checkSize(bytes.length, limits);
   const header = checkHeader(bytes, format, limits);
-  return { bytes, header, mime: MIME[format] ?? 'application/octet-stream' };
+  return { bytes, header, mime: mimeOf(format) };
 }
 
 /** All pre-decode checks on a Blob/File: sniffs its first bytes and checks its size before reading the rest. */
@@ -136,5 +134,5 @@ export async function validateEncodedBlob(blob: Blob, limits: InputLimits): Prom
   checkSize(blob.size, limits);
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const header = checkHeader(bytes, format, limits);
-  return { bytes, header, mime: MIME[format] ?? 'application/octet-stream' };
+  return { bytes, header, mime: mimeOf(format) };
 }

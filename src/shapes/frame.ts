@@ -110,10 +110,6 @@ export class FaceGeometry {
   toImage(u: number, v: number): Vec2 {
     return [this.ox + this.ux[0] * u + this.uy[0] * v, this.oy + this.ux[1] * u + this.uy[1] * v];
   }
-  /** A vector given in face axes, in image axes. */
-  vecToImage(du: number, dv: number): Vec2 {
-    return [this.ux[0] * du + this.uy[0] * dv, this.ux[1] * du + this.uy[1] * dv];
-  }
   /** u of the facial midline at height v (piecewise linear through 10, 168, 1, 152; clamped at the ends). */
   mid(v: number): number {
     const V = this.midV;

@@ -68,6 +68,6 @@ export function shapePrimitives(g: FaceGeometry, shape: ShapeName | number, stre
   return SHAPE_FNS[shapeId(shape)](g, s);
 }
 
-export { SHAPE_NAMES, shapeId, shapeName, isShapeName, type ShapeName } from './names.js';
+export { SHAPE_NAMES, shapeId, shapeName, type ShapeName } from './names.js';
 export { FaceGeometry } from './frame.js';
 export type { Primitive, ShapeFn } from './primitives.js';

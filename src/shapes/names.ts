@@ -30,7 +30,6 @@ export const SHAPE_NAMES = [
 ] as const;
 
 export type ShapeName = (typeof SHAPE_NAMES)[number];
-export type ShapeId = number;
 
 const BY_NAME: ReadonlyMap<string, number> = new Map(SHAPE_NAMES.map((n, i) => [n, i]));
 
@@ -40,8 +39,8 @@ function invalid(what: unknown): FaceReshapeError {
   );
 }
 
-/** Shape id from an id or a name (exact, lower-case). Throws UNSUPPORTED_PARAMETER_VALUES otherwise. */
-export function shapeId(shape: ShapeName | string | number): ShapeId {
+/** Shape id from an id or a name (exact, lower-case). Throws OUT_OF_RANGE otherwise. */
+export function shapeId(shape: ShapeName | string | number): number {
   if (typeof shape === 'number') {
     if (Number.isInteger(shape) && shape >= 0 && shape < SHAPE_NAMES.length) return shape;
     throw invalid(shape);
@@ -51,12 +50,9 @@ export function shapeId(shape: ShapeName | string | number): ShapeId {
   return id;
 }
 
-/** Shape name from an id. Throws UNSUPPORTED_PARAMETER_VALUES for ids outside 0–21. */
+/** Shape name from an id. Throws OUT_OF_RANGE for ids outside 0–21. */
 export function shapeName(id: number): ShapeName {
   if (!Number.isInteger(id) || id < 0 || id >= SHAPE_NAMES.length) throw invalid(id);
   return SHAPE_NAMES[id];
 }
 
-export function isShapeName(s: unknown): s is ShapeName {
-  return typeof s === 'string' && BY_NAME.has(s);
-}

@@ -64,10 +64,6 @@ export class OneEuroFilter {
     this.lastT = -Infinity;
   }
 
-  get initialized(): boolean {
-    return this.primed;
-  }
-
   /**
    * Filters `values` (length ≥ size) taken at time `t` (seconds, increasing) into `out`
    * (may be `values` itself). `scale` divides the speed (see the class comment).

@@ -1,6 +1,6 @@
 import type { Face, HeadPose, Point3 } from '../types.js';
 import { OneEuroFilter, type OneEuroOptions } from './one-euro.js';
-import { landmarkBox } from '../landmarks/box.js';
+import { boxIou, landmarkBox } from '../landmarks/box.js';
 
 /** Copies of faces (the tracker rewrites its own every frame), for callers that keep them. */
 export function copyFaces(faces: readonly Face[]): Face[] {
@@ -40,15 +40,6 @@ interface Track {
   pose3: Float64Array;
   /** The face object handed out; its arrays are rewritten every frame (no allocation). */
   face: { id: number; landmarks: Point3[]; box: [number, number, number, number]; pose: HeadPose };
-}
-
-export function boxIou(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ix = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const iy = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (ix <= 0 || iy <= 0) return 0;
-  const inter = ix * iy;
-  const u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return u > 0 ? inter / u : 0;
 }
 
 /**

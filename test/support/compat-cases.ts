@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
+import { crc32 } from '../../src/image/header';
 import { HAS_SHARED, ROOT, SHARED_FIXTURES } from './env';
 
 /**
@@ -70,15 +71,6 @@ export function bmpBytes(width: number, height: number, rgba: Uint8Array, bpp: 2
       if (bpp === 32) buf[o + 3] = 255;
     }
   return buf;
-}
-
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) {
-    c ^= x;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 function pngChunk(type: string, data: Uint8Array): Uint8Array {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boxIou, FaceTracker } from '../../src/video/tracker';
+import { boxIou } from '../../src/landmarks/box';
+import { FaceTracker } from '../../src/video/tracker';
 import type { Face, Point3 } from '../../src/types';
 
 /** A synthetic 478-landmark face: points on a jittered grid inside a box of width w at (cx, cy). */

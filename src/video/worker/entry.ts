@@ -36,7 +36,7 @@ let reportFaces = false;
 
 function toError(e: unknown): WorkerError {
   if (e instanceof FaceReshapeError) return { code: e.code, message: e.message };
-  return { code: 'SERVICE_INTERNAL_ERROR', message: e instanceof Error ? e.message : String(e) };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 
 scope.addEventListener('message', async (e: MessageEvent<ToWorker>) => {
