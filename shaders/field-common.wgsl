@@ -43,16 +43,19 @@ fn flat_id(gid: vec3u, groups: vec3u) -> u32 {
   return gid.y * groups.x * 64u + gid.x;
 }
 
-// Node n's region (index and record) and its column and row in that region's grid.
+// Node n's region (index and record), its column and row in that region's grid, and whether it is
+// an inner node: the outer ring of every region stays zero (it lies outside every primitive).
 struct Node {
   k: u32,
   r: Region,
   ij: vec2u,
+  inner: bool,
 }
 
 fn node_of(n: u32) -> Node {
   let k = region_of(n);
   let r = regions[k];
   let local = n - r.offset;
-  return Node(k, r, vec2u(local % r.cols, local / r.cols));
+  let ij = vec2u(local % r.cols, local / r.cols);
+  return Node(k, r, ij, all(ij > vec2u(0u)) && all(ij + 1u < vec2u(r.cols, r.rows)));
 }

@@ -62,12 +62,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   }
   let at = node_of(n);
   let r = at.r;
-  let i = at.ij.x;
-  let j = at.ij.y;
   var f = vec2f(0.0);
-  // The outer ring stays zero (it lies outside every primitive's bounds).
-  if (i > 0u && j > 0u && i + 1u < r.cols && j + 1u < r.rows) {
-    let node = r.origin + vec2f(f32(i), f32(j)) * r.cell;
+  if (at.inner) {
+    let node = r.origin + vec2f(at.ij) * r.cell;
     // Squeeze state: motion of the current face, its summed rate K, Σ rate⁴ over its edits,
     // and the rate of the current edit.
     var face = 0xffffffffu;

@@ -50,16 +50,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   if (n >= params.total) {
     return;
   }
+  var d = -forward[n];
   let at = node_of(n);
   let r = at.r;
-  let i = at.ij.x;
-  let j = at.ij.y;
-  var d = -forward[n];
-  if ((d.x == 0.0 && d.y == 0.0) || i == 0u || j == 0u || i + 1u == r.cols || j + 1u == r.rows) {
+  if ((d.x == 0.0 && d.y == 0.0) || !at.inner) {
     field[n] = vec2f(0.0);
     return;
   }
-  let node = vec2f(f32(i), f32(j));
+  let node = vec2f(at.ij);
   let inv = 1.0 / r.cell;
   let d0 = d;
   for (var it = 0u; it < params.iterations; it++) {

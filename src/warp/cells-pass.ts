@@ -22,7 +22,6 @@ export class CellsPass {
   private readonly tiles: GrowableBuffer;
   private readonly staging = new Staging();
   private groups: [number, number] = [0, 0];
-  private fieldGroup: { key: string; group: GPUBindGroup } | null = null;
   /** Per source, then per output. */
   private readonly imageGroups = new WeakMap<GPUTexture, WeakMap<GPUTexture, GPUBindGroup>>();
 
@@ -65,7 +64,7 @@ export class CellsPass {
   encode(encoder: GPUCommandEncoder, field: FieldBuffers, src: GPUTexture, out: GPUTexture): void {
     const pass = encoder.beginComputePass({ label: `${this.label} cells pass` });
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.fieldGroupFor(field));
+    pass.setBindGroup(0, field.bindGroup(this.fieldLayout, this.tiles, `${this.label} cells field bind group`));
     pass.setBindGroup(1, this.imageGroupFor(src, out));
     pass.dispatchWorkgroups(this.groups[0], this.groups[1]);
     pass.end();
@@ -73,20 +72,6 @@ export class CellsPass {
 
   destroy(): void {
     this.tiles.destroy();
-  }
-
-  private fieldGroupFor(field: FieldBuffers): GPUBindGroup {
-    const key = `${field.version}.${this.tiles.version}`;
-    if (this.fieldGroup?.key !== key) {
-      const buffers = [field.field, field.regions, this.tiles, field.alpha];
-      const group = this.device.createBindGroup({
-        label: `${this.label} cells field bind group`,
-        layout: this.fieldLayout,
-        entries: buffers.map((b, binding) => ({ binding, resource: { buffer: b.buffer } })),
-      });
-      this.fieldGroup = { key, group };
-    }
-    return this.fieldGroup.group;
   }
 
   private imageGroupFor(src: GPUTexture, out: GPUTexture): GPUBindGroup {

@@ -1,4 +1,5 @@
-import { cellOf, clampToGrid, sampleRegion } from '../field/grid.js';
+import { FaceReshapeError } from '../errors.js';
+import { cellOf, clampToGrid } from '../field/grid.js';
 import type { DisplacementField } from '../field/types.js';
 
 export interface RgbaImage {
@@ -29,10 +30,8 @@ export function warpCpu(src: RgbaImage, field: DisplacementField): RgbaImage & {
   const out = new Uint8ClampedArray(width * height * 4);
   out.set(src.data.subarray(0, width * height * 4));
   if (!field.regions.length) return { width, height, data: out };
-  if (!LITTLE_ENDIAN) {
-    warpBytes(src.data, out, width, height, field);
-    return { width, height, data: out };
-  }
+  // Texels are read as 32-bit words with R in the low byte: every browser's host is little-endian.
+  if (!LITTLE_ENDIAN) throw new FaceReshapeError('INTERNAL', 'The CPU warp needs a little-endian host.');
   const aligned = src.data.byteOffset % 4 === 0 ? src.data : new Uint8ClampedArray(src.data.subarray(0, width * height * 4));
   const s32 = new Uint32Array(aligned.buffer, aligned.byteOffset, width * height);
   const o32 = new Uint32Array(out.buffer, 0, width * height);
@@ -126,46 +125,4 @@ export function warpCpu(src: RgbaImage, field: DisplacementField): RgbaImage & {
     }
   }
   return { width, height, data: out };
-}
-
-/**
- * Straightforward per-pixel version of warpCpu (byte-wise, the field by sampleRegion): used on
- * big-endian hosts and by tests as a reference for the fast path.
- */
-export function warpCpuReference(src: RgbaImage, field: DisplacementField): RgbaImage & { data: Uint8ClampedArray<ArrayBuffer> } {
-  const out = new Uint8ClampedArray(src.width * src.height * 4);
-  out.set(src.data.subarray(0, out.length));
-  warpBytes(src.data, out, src.width, src.height, field);
-  return { width: src.width, height: src.height, data: out };
-}
-
-function warpBytes(src: Uint8ClampedArray, out: Uint8ClampedArray, width: number, height: number, field: DisplacementField): void {
-  const d = { dx: 0, dy: 0 };
-  for (const r of field.regions) {
-    for (let y = r.py0; y < r.py1; y++) {
-      for (let x = r.px0; x < r.px1; x++) {
-        sampleRegion(field, r, x + 0.5, y + 0.5, d);
-        const { dx, dy } = d;
-        if (dx === 0 && dy === 0) continue;
-        const sx = x + dx;
-        const sy = y + dy;
-        const xf = Math.floor(sx);
-        const yf = Math.floor(sy);
-        const tx = sx - xf;
-        const ty = sy - yf;
-        const xa = Math.min(Math.max(xf, 0), width - 1);
-        const xb = Math.min(Math.max(xf + 1, 0), width - 1);
-        const ya = Math.min(Math.max(yf, 0), height - 1);
-        const yb = Math.min(Math.max(yf + 1, 0), height - 1);
-        for (let c = 0; c < 4; c++) {
-          const v =
-            src[(ya * width + xa) * 4 + c] * (1 - tx) * (1 - ty) +
-            src[(ya * width + xb) * 4 + c] * tx * (1 - ty) +
-            src[(yb * width + xa) * 4 + c] * (1 - tx) * ty +
-            src[(yb * width + xb) * 4 + c] * tx * ty;
-          out[(y * width + x) * 4 + c] = (v + 0.5) | 0;
-        }
-      }
-    }
-  }
 }

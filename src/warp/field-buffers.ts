@@ -20,6 +20,7 @@ export class FieldBuffers {
   readonly regions: GrowableBuffer;
   private readonly builder: GpuFieldBuilder;
   private readonly staging = new Staging();
+  private readonly groups = new Map<GPUBindGroupLayout, { key: string; group: GPUBindGroup }>();
 
   constructor(private readonly device: GPUDevice, label: string) {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
@@ -29,9 +30,18 @@ export class FieldBuffers {
     this.builder = new GpuFieldBuilder(device, `${label} field`);
   }
 
-  /** Changes whenever one of the buffers is replaced: a bind group made before is stale. */
-  get version(): string {
-    return `${this.field.version}.${this.alpha.version}.${this.regions.version}`;
+  /**
+   * Group 0 of a warp form: the field, the regions, the form's own list (tiles or spans) and the
+   * guard factors, in that binding order; made again only when one of the buffers was replaced.
+   */
+  bindGroup(layout: GPUBindGroupLayout, list: GrowableBuffer, label: string): GPUBindGroup {
+    const buffers = [this.field, this.regions, list, this.alpha];
+    const key = buffers.map((b) => b.version).join('.');
+    const cached = this.groups.get(layout);
+    if (cached?.key === key) return cached.group;
+    const group = this.device.createBindGroup({ label, layout, entries: buffers.map((b, binding) => ({ binding, resource: { buffer: b.buffer } })) });
+    this.groups.set(layout, { key, group });
+    return group;
   }
 
   /**

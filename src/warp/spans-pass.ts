@@ -24,7 +24,6 @@ export class SpansPass {
   private readonly spans: GrowableBuffer;
   private readonly staging = new Staging();
   private count = 0;
-  private fieldGroup: { key: string; group: GPUBindGroup } | null = null;
   private readonly imageGroups = new WeakMap<GPUTexture, GPUBindGroup>();
 
   constructor(
@@ -84,7 +83,7 @@ export class SpansPass {
       colorAttachments: [{ view: viewOf(out), loadOp: 'load', storeOp: 'store' }],
     });
     pass.setPipeline(this.pipelineFor(out.format));
-    pass.setBindGroup(0, this.fieldGroupFor(field));
+    pass.setBindGroup(0, field.bindGroup(this.fieldLayout, this.spans, `${this.label} spans field bind group`));
     pass.setBindGroup(1, this.imageGroupFor(src));
     pass.draw(4, this.count);
     pass.end();
@@ -93,20 +92,6 @@ export class SpansPass {
   destroy(): void {
     this.spans.destroy();
     this.pipelines.clear();
-  }
-
-  private fieldGroupFor(field: FieldBuffers): GPUBindGroup {
-    const key = `${field.version}.${this.spans.version}`;
-    if (this.fieldGroup?.key !== key) {
-      const buffers = [field.field, field.regions, this.spans, field.alpha];
-      const group = this.device.createBindGroup({
-        label: `${this.label} spans field bind group`,
-        layout: this.fieldLayout,
-        entries: buffers.map((b, binding) => ({ binding, resource: { buffer: b.buffer } })),
-      });
-      this.fieldGroup = { key, group };
-    }
-    return this.fieldGroup.group;
   }
 
   private imageGroupFor(src: GPUTexture): GPUBindGroup {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildField } from '../../src/field/build';
 import type { DisplacementField, FieldRegion } from '../../src/field/types';
 import { SHAPE_NAMES } from '../../src/shapes/names';
-import { warpCpu, warpCpuReference } from '../../src/warp/cpu';
+import { warpCpu } from '../../src/warp/cpu';
+import { warpReference } from './helpers/warp-reference';
 import { landmarkFixture } from './helpers/fixtures';
 
 function pattern(w: number, h: number): Uint8ClampedArray {
@@ -71,7 +72,7 @@ describe('warpCpu', () => {
     const opaque = { ...src, data: src.data.map((v, i) => ((i & 3) === 3 ? 255 : v)) };
     const outputs = [src, opaque].map((img) => {
       const a = warpCpu(img, field).data;
-      const b = warpCpuReference(img, field).data;
+      const b = warpReference(img, field).data;
       let max = 0;
       for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
       expect(max).toBeLessThanOrEqual(1); // float32 vs float64 field interpolation only
