@@ -1,6 +1,6 @@
 import { FaceReshapeError } from '../errors.js';
 import { sizeOf, type DecodedSource } from '../types.js';
-import { nativeLimits, validateEncodedBlob, validateEncodedBytes, type InputLimits } from './validate.js';
+import { NATIVE_MAX_SIDE, nativeLimits, validateEncodedBlob, validateEncodedBytes, type InputLimits } from './validate.js';
 
 /** Everything `reshape()` accepts. Encoded bytes are decoded with EXIF orientation applied. */
 export type ReshapeSource =
@@ -21,6 +21,10 @@ export interface Decoded {
   height: number;
   /** True when we created `image` (an ImageBitmap from bytes) and must close it. */
   owned: boolean;
+}
+
+function isVideo(s: ReshapeSource): s is HTMLVideoElement | VideoFrame {
+  return (typeof HTMLVideoElement !== 'undefined' && s instanceof HTMLVideoElement) || (typeof VideoFrame !== 'undefined' && s instanceof VideoFrame);
 }
 
 function isEncoded(s: ReshapeSource): s is Blob | ArrayBuffer | Uint8Array {
@@ -69,6 +73,16 @@ export async function decodeSource(source: ReshapeSource, options: DecodeOptions
   const { width, height } = sizeOf(source);
   if (!(width > 0 && height > 0)) {
     throw new FaceReshapeError('INVALID_ARGUMENT', `The image source has no pixels (${width}×${height}); wait until an <img>/<video> has loaded before reshaping it.`);
+  }
+  const maxSide = options.maxSide ?? NATIVE_MAX_SIDE;
+  if (width > maxSide || height > maxSide) {
+    throw new FaceReshapeError('IMAGE_TOO_LARGE', `The image is ${width}×${height} px; this device takes at most ${maxSide} px a side. Draw it scaled down (e.g. into a canvas) and reshape that.`);
+  }
+  if (isVideo(source)) {
+    // A still of the frame shown now: a video moves on during the call, and uploading video
+    // straight to WebGPU fails where the GPU is emulated (SwiftShader).
+    const still = await createImageBitmap(source, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    return { image: still, width: still.width, height: still.height, owned: true };
   }
   return { image: source, width, height, owned: false };
 }

@@ -74,8 +74,8 @@ describe('FaceReshaper lifecycle in headless Chromium', () => {
       for (const output of ['imageData', 'imageBitmap', 'canvas', 'blob']) {
         const res = await rs.reshape(blob, { shape: 'lip_size', strength: 0.5, output });
         const img = res.image;
-        const size = img instanceof Blob ? (await createImageBitmap(img)).width : img.width;
-        kinds[output] = `${img.constructor.name}:${size}x${res.height}`;
+        const { width, height } = img instanceof Blob ? await createImageBitmap(img) : img;
+        kinds[output] = `${img.constructor.name}:${width}x${height}`;
       }
       // A synthetic faceless image: a gradient.
       const c = new OffscreenCanvas(64, 48);
@@ -103,7 +103,97 @@ describe('FaceReshaper lifecycle in headless Chromium', () => {
     expect(r.faces).toBe(0);
     expect(r.unchanged).toBe(true);
     expect(r.badStrength).toBe('OUT_OF_RANGE');
-    expect(r.badShape).toBe('UNSUPPORTED_PARAMETER_VALUES:true');
+    expect(r.badShape).toBe('OUT_OF_RANGE:true');
     expect(r.nanStrength).toBe('INVALID_ARGUMENT');
+  });
+
+  it('reshapes an <img>, a playing <video> and a VideoFrame like the same picture as bytes', async () => {
+    const r = await page().page.evaluate(async () => {
+      const { FaceReshaper } = (window as any).lib;
+      const rs = await FaceReshaper.create({ backend: 'webgpu', tiling: 'off' });
+      const blob = await (await fetch('/test-fixtures/grace_hopper.jpg')).blob();
+      const edits = { shape: 'big_eyes', strength: 1 } as const;
+      const ref = await rs.reshape(blob, edits);
+      const img = new Image();
+      img.src = URL.createObjectURL(blob);
+      await img.decode();
+      const bmp = await createImageBitmap(blob);
+      const frame = new VideoFrame(bmp, { timestamp: 0 });
+      // A <video> showing the photo: a canvas's stream, played.
+      const canvas = document.createElement('canvas');
+      canvas.width = bmp.width;
+      canvas.height = bmp.height;
+      const ctx = canvas.getContext('2d')!;
+      const draw = setInterval(() => ctx.drawImage(bmp, 0, 0), 20);
+      ctx.drawImage(bmp, 0, 0);
+      const video = document.createElement('video');
+      video.muted = true;
+      video.srcObject = canvas.captureStream(30);
+      await video.play();
+      while (video.videoWidth === 0 || video.readyState < 2) await new Promise((res) => setTimeout(res, 20));
+      const out: Record<string, unknown> = {};
+      const diff = (a: ImageData, b: ImageData) => {
+        let sum = 0;
+        for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i] - b.data[i]);
+        return sum / a.data.length;
+      };
+      for (const [name, source] of [['img', img], ['video', video], ['videoFrame', frame]] as const) {
+        const res = await rs.reshape(source, edits);
+        out[name] = { size: `${res.width}x${res.height}`, faces: res.faces.length, meanDiffFromBytes: Math.round(diff(res.image, ref.image) * 100) / 100 };
+      }
+      clearInterval(draw);
+      frame.close();
+      rs.close();
+      return out;
+    });
+    console.log(`sources vs bytes: ${JSON.stringify(r)}`);
+    for (const name of ['img', 'video', 'videoFrame']) {
+      const v = r[name] as { size: string; faces: number; meanDiffFromBytes: number };
+      expect(v.size, name).toBe('512x600');
+      expect(v.faces, name).toBe(1);
+      // The same pixels (a video's compression aside) give the same warp.
+      expect(v.meanDiffFromBytes, name).toBeLessThan(name === 'video' ? 3 : 0.5);
+    }
+  });
+
+  it('createWithDevice(): close() leaves the app’s device alive and working', async () => {
+    const r = await page().page.evaluate(async () => {
+      const { FaceReshaper } = (window as any).lib;
+      const I = (window as any).internals;
+      const adapter = await navigator.gpu.requestAdapter();
+      const device = await adapter!.requestDevice();
+      const rs = await FaceReshaper.createWithDevice(device, { tiling: 'off' });
+      const blob = await (await fetch('/test-fixtures/grace_hopper.jpg')).blob();
+      const faces = (await rs.reshape(blob, { shape: 'slim_face', strength: 1 })).faces.length;
+      rs.close();
+      rs.close();
+      // The device still takes work after the reshaper is gone.
+      const buffer = device.createBuffer({ size: 16, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+      device.queue.writeBuffer(buffer, 0, new Uint32Array([1, 2, 3, 4]));
+      await buffer.mapAsync(GPUMapMode.READ);
+      const back = Array.from(new Uint32Array(buffer.getMappedRange()));
+      buffer.unmap();
+      const lost = I.isDeviceLost(device);
+      device.destroy();
+      return { faces, back, lost };
+    });
+    expect(r).toEqual({ faces: 1, back: [1, 2, 3, 4], lost: false });
+  });
+
+  it('a decoded source larger than the device’s textures is refused with IMAGE_TOO_LARGE, and the reshaper stays usable', async () => {
+    const r = await page().page.evaluate(async () => {
+      const { FaceReshaper } = (window as any).lib;
+      const rs = await FaceReshaper.create({ backend: 'webgpu', tiling: 'off' });
+      const max = (rs as any).gpu.device.limits.maxTextureDimension2D;
+      const wide = new OffscreenCanvas(max + 1, 16);
+      const tooBig = await rs.reshape(wide, { shape: 'slim_face', strength: 1 }).then(() => 'ok', (e: any) => `${e.name}:${e.code}`);
+      const blob = await (await fetch('/test-fixtures/grace_hopper.jpg')).blob();
+      const after = (await rs.reshape(blob, { shape: 'slim_face', strength: 1 })).faces.length;
+      rs.close();
+      return { max, tooBig, after };
+    });
+    console.log(`maxTextureDimension2D ${r.max}`);
+    expect(r.tooBig).toBe('FaceReshapeError:IMAGE_TOO_LARGE');
+    expect(r.after).toBe(1);
   });
 });

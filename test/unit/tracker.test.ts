@@ -76,7 +76,7 @@ describe('FaceTracker', () => {
     expect(jitR / jitS).toBeGreaterThan(5);
   });
 
-  it('allocates nothing per frame: the same array and face objects come back', () => {
+  it('hands back the same array, face objects and landmark arrays every frame (rewritten in place, not reallocated)', () => {
     const tr = new FaceTracker();
     const a = tr.update([face(100, 100, 80)], 0);
     const f = a[0];
