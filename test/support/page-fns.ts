@@ -184,3 +184,40 @@ export async function contactSheet(url: string, strength: number, backend: 'webg
   for (let i = 0; i < bytes.length; i += 32768) s += String.fromCharCode(...bytes.subarray(i, i + 32768));
   return { png: btoa(s), changes };
 }
+
+/**
+ * Decodes an image as the library does (EXIF applied, no colour conversion), detects its faces
+ * with the plain detector and keeps both in the page for `reshapeCpuAndRedetect`. Returns the
+ * RGBA (base64) so that Node can warp and measure the same pixels.
+ */
+export async function decodeAndDetect(url: string): Promise<{ width: number; height: number; rgba: string; faces: PageFace[] }> {
+  const w = window as any;
+  w.plainDetector ??= await w.lib.LandmarkDetector.create({ tiling: 'off' });
+  w.decoded ??= {};
+  const bmp = await createImageBitmap(await (await fetch(url)).blob(), { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  const canvas = new OffscreenCanvas(bmp.width, bmp.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(bmp, 0, 0);
+  bmp.close();
+  const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const faces: PageFace[] = await w.plainDetector.detect(img);
+  w.decoded[url] = { image: img, faces };
+  const d = img.data;
+  let s = '';
+  for (let i = 0; i < d.length; i += 32768) s += String.fromCharCode(...d.subarray(i, i + 32768));
+  return { width: img.width, height: img.height, rgba: btoa(s), faces };
+}
+
+/**
+ * Re-detects the faces on outputs of the image decoded by `decodeAndDetect`: each job is one
+ * reshape of that image (the library's CPU reference backend, with the faces found there) with
+ * the given edits, then the plain detector on the result. The same pixels Node warps and measures.
+ */
+export async function reshapeCpuAndRedetect(url: string, jobs: Array<Array<{ shape: string; strength: number }>>): Promise<PageFace[][]> {
+  const w = window as any;
+  w.cpuReshaper ??= await w.lib.FaceReshaper.create({ backend: 'cpu', tiling: 'off' });
+  const { image, faces } = w.decoded[url] as { image: ImageData; faces: PageFace[] };
+  const out: PageFace[][] = [];
+  for (const edits of jobs) out.push(await w.plainDetector.detect((await w.cpuReshaper.reshape(image, { edits, faces })).image));
+  return out;
+}
