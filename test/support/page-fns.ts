@@ -221,3 +221,77 @@ export async function reshapeCpuAndRedetect(url: string, jobs: Array<Array<{ sha
   for (const edits of jobs) out.push(await w.plainDetector.detect((await w.cpuReshaper.reshape(image, { edits, faces })).image));
   return out;
 }
+
+/**
+ * A zoomed sheet of one face through the WebGPU reshaper: the face's crop (forehead to collar)
+ * before any edit, then after each shape at `strength`, `cols` tiles a row, each `tileW` px wide
+ * and labelled. `pick` chooses the face (largest, or the left/right-most). Returns the PNG
+ * (base64) and, per shape, the mean change inside the face's box (0–255).
+ */
+export async function faceSheet(
+  url: string,
+  pick: 'largest' | 'left' | 'right',
+  strength: number,
+  layout: { cols: number; tileW: number; title: string },
+): Promise<{ png: string; changes: number[] }> {
+  const w = window as any;
+  w.faceSheetReshaper ??= await w.lib.FaceReshaper.create({ backend: 'webgpu', tiling: 'off' });
+  const rs = w.faceSheetReshaper;
+  const bmp = await createImageBitmap(await (await fetch(url)).blob(), { imageOrientation: 'from-image' });
+  const first = await rs.reshape(bmp, { edits: [] });
+  const faces: PageFace[] = first.faces;
+  const width = (f: PageFace) => Math.hypot(f.landmarks[234][0] - f.landmarks[454][0], f.landmarks[234][1] - f.landmarks[454][1]);
+  let face = faces[0];
+  for (const f of faces) if (pick === 'largest' ? width(f) > width(face) : pick === 'left' ? f.box[0] < face.box[0] : f.box[0] > face.box[0]) face = f;
+  const fw = width(face);
+  const x0 = Math.max(0, Math.floor(face.box[0] - 0.22 * fw));
+  const y0 = Math.max(0, Math.floor(face.box[1] - 0.12 * fw));
+  const cw = Math.min(bmp.width, Math.ceil(face.box[2] + 0.22 * fw)) - x0;
+  const ch = Math.min(bmp.height, Math.ceil(face.box[3] + 0.3 * fw)) - y0;
+  const tw = layout.tileW;
+  const th = Math.round((tw * ch) / cw);
+  const names: string[] = w.lib.SHAPE_NAMES;
+  const cellH = th + 18;
+  const rows = Math.ceil((names.length + 1) / layout.cols);
+  const sheet = new OffscreenCanvas(layout.cols * (tw + 4), 24 + rows * cellH);
+  const ctx = sheet.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, sheet.width, sheet.height);
+  ctx.imageSmoothingQuality = 'high';
+  ctx.fillStyle = '#000';
+  ctx.font = 'bold 15px sans-serif';
+  ctx.fillText(layout.title, 4, 17);
+  ctx.font = '12px sans-serif';
+  const before = first.image as ImageData;
+  const draw = async (img: ImageData, k: number, label: string) => {
+    const b = await createImageBitmap(img);
+    const cx = (k % layout.cols) * (tw + 4);
+    const cy = 24 + Math.floor(k / layout.cols) * cellH;
+    ctx.drawImage(b, x0, y0, cw, ch, cx, cy + 16, tw, th);
+    ctx.fillStyle = '#000';
+    ctx.fillText(label, cx + 2, cy + 12);
+    b.close();
+  };
+  await draw(before, 0, 'before');
+  const changes: number[] = [];
+  for (let k = 0; k < names.length; k++) {
+    const after = (await rs.reshape(bmp, { edits: [{ shape: names[k], strength }], faces })).image as ImageData;
+    let sum = 0;
+    let n = 0;
+    for (let y = Math.max(0, Math.floor(face.box[1])); y < Math.min(after.height, face.box[3]); y++) {
+      for (let x = Math.max(0, Math.floor(face.box[0])); x < Math.min(after.width, face.box[2]); x++) {
+        const i = (y * after.width + x) * 4;
+        sum += Math.abs(after.data[i] - before.data[i]) + Math.abs(after.data[i + 1] - before.data[i + 1]) + Math.abs(after.data[i + 2] - before.data[i + 2]);
+        n += 3;
+      }
+    }
+    changes.push(sum / n);
+    await draw(after, k + 1, `${k} ${names[k]}`);
+  }
+  bmp.close();
+  const blob = await sheet.convertToBlob({ type: 'image/png' });
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 32768) s += String.fromCharCode(...bytes.subarray(i, i + 32768));
+  return { png: btoa(s), changes };
+}
