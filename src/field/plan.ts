@@ -29,11 +29,10 @@ export interface PlanOptions {
 
 /**
  * Combined lateral compression allowed per face (rate k of the summed side bands) beyond the
- * strongest single edit. Single contour edits compress by 0.1–0.12 per band (up to ~0.24 where
- * slim_chin's pinch meets its band) and keep that in full; all five contour edits stacked would
- * reach ~0.6, which folds at the inner edge of the bands at +1 and squeezes the background beside
- * the contour into a fold at −1. 0.15 keeps all 22 shapes at ±1 unguarded (scale 1) on every
- * fixture, face15's yaw included.
+ * strongest single edit. Single contour edits compress by 0.07–0.14 per band (0.15 where
+ * cut_face's two bands meet) and keep that in full; all five contour edits stacked uncapped fold
+ * on face04, face08 and face09 (det down to −4.7). 0.15 keeps all 22 shapes at ±1 unguarded
+ * (scale 1) on every landmark fixture, face15's yaw included (test/unit/shapes.test.ts).
  */
 export const SQUEEZE_CAP = 0.15;
 

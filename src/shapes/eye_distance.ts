@@ -7,8 +7,7 @@ import { move, type Primitive } from './primitives.js';
  * whole eye, so its width does not change) toward the midpoint of the inner corners by `k` of
  * the intercanthal distance d(133, 362) per side. The plateau (1.12 eye widths across, 0.84 down,
  * around the eye centre) carries the lids, the brow's inner half and the skin around the eye
- * along, so the landmark model sees the whole eye region shifted and does not re-fit the corners
- * (a plateau just over the corners let the re-detected widths drift by up to 3 %).
+ * along, so the eye region moves as a whole and does not look pasted on.
  */
 export function moveEyesTogether(g: FaceGeometry, k: number): Primitive[] {
   if (k === 0) return [];

@@ -2,8 +2,7 @@ import { mouthCentre, mouthHalfWidth } from './anatomy.js';
 import type { FaceGeometry } from './frame.js';
 import { scale, type Primitive } from './primitives.js';
 
-/** 19 lip_size: the whole mouth is scaled about its centre (width 8.5 %, height 10.5 %: re-detection
- * follows a taller mouth less than a wider one). The plateau covers both lips and the corners. */
+/** 19 lip_size: the whole mouth is scaled about its centre (width 8.5 %, height 10.5 %). The plateau covers both lips and the corners. */
 export function lip_size(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
   const h = mouthHalfWidth(g);

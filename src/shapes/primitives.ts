@@ -96,7 +96,7 @@ export function scale(g: FaceGeometry, c: Vec2, kx: number, ky: number, rx: numb
 /**
  * Rotate content about c by `angle` radians, positive turning +u toward +v (down the face).
  * Linearised (A = [[0, −a], [a, 0]]) so that opposite strengths are exact opposites; for the few
- * degrees shapes use, the area change (det = 1 + a²) is ≈ 0.6 % at 4.5° and 3.7 % at 11° (eye_angle_1).
+ * degrees shapes use, the area change (det = 1 + a²) is ≈ 1.1 % at 6° (eye_angle_1).
  */
 export function rotate(g: FaceGeometry, c: Vec2, angle: number, rx: number, ry: number, inner = 0): Primitive {
   return affine(g, c, [0, 0], [0, -angle, angle, 0], rx, ry, inner);

@@ -1,12 +1,14 @@
 import type { FaceGeometry } from './frame.js';
-import { pairBand, squeeze, type Primitive } from './primitives.js';
+import { squeeze, type Primitive } from './primitives.js';
 
 /**
- * 6 slim_chin: narrows the chin, pointier. A horizontal pinch centred on the chin (mean of
- * 148/377, 176/400, on the midline) narrows the chin and the area below the mouth by 12 %; the
- * landmark model places the chin contour from the width of the whole lower face, so a gentler
- * side band from the cheek down to the jaw (12 % toward the midline, tapering to the cheekbone) goes
- * with it; centred at the cheek, the band left the jaw below it looking swollen.
+ * 6 slim_chin: narrows the chin, pointier: a horizontal pinch (10 % at strength 1) about the
+ * midline, centred on the chin sides (148/377, 176/400) and reaching up only to the lower lip
+ * (17), so the mouth keeps its width. No band along the jaw: the chin alone narrows, and the
+ * smooth pinch keeps the chin outline trackable by pixel motion (a jaw band moved the contour
+ * so differently from the neck that its points could not be tracked). The landmark model reads a
+ * narrower chin mostly as a higher one (re-detected d(148,377) changes 0…−1 %), so pixel motion
+ * is what shows this edit.
  */
 export function slim_chin(g: FaceGeometry, s: number): Primitive[] {
   if (s === 0) return [];
@@ -14,5 +16,6 @@ export function slim_chin(g: FaceGeometry, s: number): Primitive[] {
   const c0 = g.centroid([148, 377, 176, 400]);
   const [, vc] = g.toFace(c0[0], c0[1]);
   const c = g.toImage(g.mid(vc), vc);
-  return [...squeeze(g, c, 0.12 * s, 0.45 * W, 0.3 * W, 0.45), ...pairBand(g, [132, 58], [361, 288], 0.12 * s, 0.45, 0.45, 0.3, 0.05)];
+  const ry = Math.max(vc - g.v(17), 0.1 * W);
+  return squeeze(g, c, 0.1 * s, 0.42 * W, ry, 0.35);
 }

@@ -120,63 +120,108 @@ export async function gpuCpuParity(
 }
 
 /**
- * A contact sheet of every shape at one strength: for each, the face crop before and after,
- * labelled. Returns the PNG (base64) and, per shape, the mean change inside the face box.
+ * Decodes an image as the library does (EXIF applied, no colour conversion), detects its faces
+ * with the plain detector and keeps both in the page for `reshapeCpuAndRedetect`. Returns the
+ * RGBA (base64) so that Node can warp and measure the same pixels.
  */
-export async function contactSheet(url: string, strength: number, backend: 'webgpu' | 'cpu'): Promise<{ png: string; changes: number[] }> {
+export async function decodeAndDetect(url: string): Promise<{ width: number; height: number; rgba: string; faces: PageFace[] }> {
   const w = window as any;
-  w.sheetReshaper ??= await w.lib.FaceReshaper.create({ backend, tiling: 'off', maxFaces: 1 });
-  const rs = w.sheetReshaper;
+  w.plainDetector ??= await w.lib.LandmarkDetector.create({ tiling: 'off' });
+  w.decoded ??= {};
+  const bmp = await createImageBitmap(await (await fetch(url)).blob(), { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  const canvas = new OffscreenCanvas(bmp.width, bmp.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(bmp, 0, 0);
+  bmp.close();
+  const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const faces: PageFace[] = await w.plainDetector.detect(img);
+  w.decoded[url] = { image: img, faces };
+  const d = img.data;
+  let s = '';
+  for (let i = 0; i < d.length; i += 32768) s += String.fromCharCode(...d.subarray(i, i + 32768));
+  return { width: img.width, height: img.height, rgba: btoa(s), faces };
+}
+
+/**
+ * Re-detects the faces on outputs of the image decoded by `decodeAndDetect`: each job is one
+ * reshape of that image (the library's CPU reference backend, with the faces found there) with
+ * the given edits, then the plain detector on the result. The same pixels Node warps and measures.
+ */
+export async function reshapeCpuAndRedetect(url: string, jobs: Array<Array<{ shape: string; strength: number }>>): Promise<PageFace[][]> {
+  const w = window as any;
+  w.cpuReshaper ??= await w.lib.FaceReshaper.create({ backend: 'cpu', tiling: 'off' });
+  const { image, faces } = w.decoded[url] as { image: ImageData; faces: PageFace[] };
+  const out: PageFace[][] = [];
+  for (const edits of jobs) out.push(await w.plainDetector.detect((await w.cpuReshaper.reshape(image, { edits, faces })).image));
+  return out;
+}
+
+/**
+ * A zoomed sheet of one face through the WebGPU reshaper: the face's crop (forehead to collar)
+ * before any edit, then after each shape at `strength`, `cols` tiles a row, each `tileW` px wide
+ * and labelled. `pick` chooses the face (largest, or the left/right-most). Returns the PNG
+ * (base64) and, per shape, the mean change inside the face's box (0–255).
+ */
+export async function faceSheet(
+  url: string,
+  pick: 'largest' | 'left' | 'right',
+  strength: number,
+  layout: { cols: number; tileW: number; title: string },
+): Promise<{ png: string; changes: number[] }> {
+  const w = window as any;
+  w.faceSheetReshaper ??= await w.lib.FaceReshaper.create({ backend: 'webgpu', tiling: 'off' });
+  const rs = w.faceSheetReshaper;
   const bmp = await createImageBitmap(await (await fetch(url)).blob(), { imageOrientation: 'from-image' });
-  const names: string[] = w.lib.SHAPE_NAMES;
   const first = await rs.reshape(bmp, { edits: [] });
-  const face = first.faces[0];
-  const fw = Math.hypot(face.landmarks[234][0] - face.landmarks[454][0], face.landmarks[234][1] - face.landmarks[454][1]);
-  const pad = 0.3 * fw;
-  const x0 = Math.max(0, Math.floor(face.box[0] - pad));
-  const y0 = Math.max(0, Math.floor(face.box[1] - pad));
-  const cw = Math.min(bmp.width, Math.ceil(face.box[2] + pad)) - x0;
-  const ch = Math.min(bmp.height, Math.ceil(face.box[3] + pad)) - y0;
-  const zoom = Math.min(3, 220 / cw);
-  const tw = Math.round(cw * zoom);
-  const th = Math.round(ch * zoom);
-  const cols = 4;
-  const cellW = tw * 2 + 12;
-  const cellH = th + 22;
-  const rows = Math.ceil((names.length + 1) / cols);
-  const sheet = new OffscreenCanvas(cols * cellW, rows * cellH);
+  const faces: PageFace[] = first.faces;
+  const width = (f: PageFace) => Math.hypot(f.landmarks[234][0] - f.landmarks[454][0], f.landmarks[234][1] - f.landmarks[454][1]);
+  let face = faces[0];
+  for (const f of faces) if (pick === 'largest' ? width(f) > width(face) : pick === 'left' ? f.box[0] < face.box[0] : f.box[0] > face.box[0]) face = f;
+  const fw = width(face);
+  const x0 = Math.max(0, Math.floor(face.box[0] - 0.22 * fw));
+  const y0 = Math.max(0, Math.floor(face.box[1] - 0.12 * fw));
+  const cw = Math.min(bmp.width, Math.ceil(face.box[2] + 0.22 * fw)) - x0;
+  const ch = Math.min(bmp.height, Math.ceil(face.box[3] + 0.3 * fw)) - y0;
+  const tw = layout.tileW;
+  const th = Math.round((tw * ch) / cw);
+  const names: string[] = w.lib.SHAPE_NAMES;
+  const cellH = th + 18;
+  const rows = Math.ceil((names.length + 1) / layout.cols);
+  const sheet = new OffscreenCanvas(layout.cols * (tw + 4), 24 + rows * cellH);
   const ctx = sheet.getContext('2d')!;
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, sheet.width, sheet.height);
   ctx.imageSmoothingQuality = 'high';
-  ctx.font = '13px sans-serif';
+  ctx.fillStyle = '#000';
+  ctx.font = 'bold 15px sans-serif';
+  ctx.fillText(layout.title, 4, 17);
+  ctx.font = '12px sans-serif';
   const before = first.image as ImageData;
-  const beforeBmp = await createImageBitmap(before);
+  const draw = async (img: ImageData, k: number, label: string) => {
+    const b = await createImageBitmap(img);
+    const cx = (k % layout.cols) * (tw + 4);
+    const cy = 24 + Math.floor(k / layout.cols) * cellH;
+    ctx.drawImage(b, x0, y0, cw, ch, cx, cy + 16, tw, th);
+    ctx.fillStyle = '#000';
+    ctx.fillText(label, cx + 2, cy + 12);
+    b.close();
+  };
+  await draw(before, 0, 'before');
   const changes: number[] = [];
-  const jobs = [...names.map((n) => ({ label: `${names.indexOf(n)} ${n}`, edits: [{ shape: n, strength }] })), { label: 'all 22', edits: names.map((n) => ({ shape: n, strength })) }];
-  for (let k = 0; k < jobs.length; k++) {
-    const res = await rs.reshape(bmp, { edits: jobs[k].edits, faces: [face] });
-    const after = res.image as ImageData;
+  for (let k = 0; k < names.length; k++) {
+    const after = (await rs.reshape(bmp, { edits: [{ shape: names[k], strength }], faces })).image as ImageData;
     let sum = 0;
     let n = 0;
-    for (let y = Math.floor(face.box[1]); y < face.box[3]; y++) {
-      for (let x = Math.floor(face.box[0]); x < face.box[2]; x++) {
+    for (let y = Math.max(0, Math.floor(face.box[1])); y < Math.min(after.height, face.box[3]); y++) {
+      for (let x = Math.max(0, Math.floor(face.box[0])); x < Math.min(after.width, face.box[2]); x++) {
         const i = (y * after.width + x) * 4;
         sum += Math.abs(after.data[i] - before.data[i]) + Math.abs(after.data[i + 1] - before.data[i + 1]) + Math.abs(after.data[i + 2] - before.data[i + 2]);
         n += 3;
       }
     }
     changes.push(sum / n);
-    const afterBmp = await createImageBitmap(after);
-    const cx = (k % cols) * cellW;
-    const cy = Math.floor(k / cols) * cellH;
-    ctx.drawImage(beforeBmp, x0, y0, cw, ch, cx, cy + 18, tw, th);
-    ctx.drawImage(afterBmp, x0, y0, cw, ch, cx + tw + 4, cy + 18, tw, th);
-    ctx.fillStyle = '#000';
-    ctx.fillText(`${jobs[k].label} @ ${strength}: before | after`, cx + 2, cy + 13);
-    afterBmp.close();
+    await draw(after, k + 1, `${k} ${names[k]}`);
   }
-  beforeBmp.close();
   bmp.close();
   const blob = await sheet.convertToBlob({ type: 'image/png' });
   const bytes = new Uint8Array(await blob.arrayBuffer());

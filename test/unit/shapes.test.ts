@@ -5,7 +5,8 @@ import { FaceGeometry } from '../../src/shapes/frame';
 import { SHAPE_NAMES, shapeId, shapeName } from '../../src/shapes/names';
 import { primitiveBounds } from '../../src/field/plan';
 import { addPrimitive, falloff } from '../../src/shapes/primitives';
-import { landmarkFixture } from './helpers/fixtures';
+import { buildFieldWithInfo } from '../../src/field/build';
+import { landmarkFixture, landmarkFixtures } from './helpers/fixtures';
 
 const fx = landmarkFixture('face01')!;
 const g = new FaceGeometry(fx.faces[0].landmarks);
@@ -62,20 +63,21 @@ describe('shape functions', () => {
         const b = { dx: 0, dy: 0 };
         for (const p of pos) addPrimitive(p, g.x[i], g.y[i], a);
         for (const p of neg) addPrimitive(p, g.x[i], g.y[i], b);
-        if (name === 'lip_width') {
-          // Odd across the face only: its small vertical lip-height compensation acts at +1
-          // and fades to 0 at −1 (see lip_width.ts), so compare the across-face component.
-          const [ex, ey] = g.ux;
-          expect(a.dx * ex + a.dy * ey, name).toBeCloseTo(-(b.dx * ex + b.dy * ey), 9);
-          moved += Math.hypot(a.dx, a.dy);
-          continue;
-        }
         expect(a.dx, name).toBeCloseTo(-b.dx, 9);
         expect(a.dy, name).toBeCloseTo(-b.dy, 9);
         moved += Math.hypot(a.dx, a.dy);
       }
       expect(moved, name).toBeGreaterThan(0);
     });
+  });
+  it('all 22 shapes at ±1 together need no fold guard on any landmark fixture (scale 1)', () => {
+    // src/field/build.ts relies on this: the guard is a safety net, not part of any shape's design.
+    for (const fx of landmarkFixtures()) {
+      for (const strength of [1, -1]) {
+        const { scales } = buildFieldWithInfo(fx.width, fx.height, fx.faces.map((face) => ({ face, edits: SHAPE_NAMES.map((shape) => ({ shape, strength })) })));
+        expect(scales, `${fx.name} at ${strength}`).toEqual(scales.map(() => 1));
+      }
+    }
   });
   it('primitives have compact influence: zero motion outside their bounds', () => {
     for (const p of SHAPE_FNS.flatMap((fn) => fn(g, 1))) {

@@ -10,6 +10,8 @@ import { dist, riseAngle, type Pts } from './proxy.js';
  */
 export interface Measure {
   label: string;
+  /** The landmarks the measurement reads (pixel motion decides it only where all of them are tracked). */
+  points: number[];
   change: (before: Pts, after: Pts, g: FaceGeometry) => number;
 }
 export interface ShapeSpec {
@@ -17,17 +19,19 @@ export interface ShapeSpec {
   primary: Array<Measure & { need: number }>;
   limits: Array<Measure & { max: number }>;
   /** Extra relations that must hold at +1 (e.g. one change larger than another). */
-  relations?: Array<{ label: string; holds: (before: Pts, after: Pts, g: FaceGeometry) => boolean }>;
+  relations?: Array<{ label: string; points: number[]; holds: (before: Pts, after: Pts, g: FaceGeometry, margin?: number) => boolean }>;
 }
 
 const rel = (a: number, b: number): Measure => ({
   label: `d(${a},${b})`,
+  points: [a, b],
   change: (B, A) => dist(A, a, b) / dist(B, a, b) - 1,
 });
 const D = (a: number, b: number, need: number) => ({ ...rel(a, b), need });
 const L = (a: number, b: number, max: number) => ({ ...rel(a, b), max });
 const rise = (inner: number, outer: number, need: number) => ({
   label: `angle(${inner}→${outer})`,
+  points: [inner, outer],
   change: (B: Pts, A: Pts, g: FaceGeometry) => riseAngle(A, g, inner, outer) - riseAngle(B, g, inner, outer),
   need,
 });
@@ -40,6 +44,7 @@ export const CONTRACT: Record<ShapeName, ShapeSpec> = {
     limits: [
       {
         label: 'move(152)/H',
+        points: [152],
         change: (B, A, g) => Math.hypot(A(152)[0] - B(152)[0], A(152)[1] - B(152)[1]) / g.height,
         max: 0.01,
       },
@@ -56,10 +61,13 @@ export const CONTRACT: Record<ShapeName, ShapeSpec> = {
     limits: [],
     relations: [
       {
+        // With a margin m, both jaw distances must shrink by at least m times what d(148,377) shrinks.
         label: 'jaw narrows more than the chin',
-        holds: (B, A) =>
-          Math.min(dist(A, 172, 397) / dist(B, 172, 397), dist(A, 58, 288) / dist(B, 58, 288)) < dist(A, 148, 377) / dist(B, 148, 377) &&
-          Math.max(dist(A, 172, 397) / dist(B, 172, 397), dist(A, 58, 288) / dist(B, 58, 288)) < dist(A, 148, 377) / dist(B, 148, 377),
+        points: [172, 397, 58, 288, 148, 377],
+        holds: (B, A, _g, m = 1) => {
+          const chin = Math.max(0, 1 - dist(A, 148, 377) / dist(B, 148, 377));
+          return [[172, 397], [58, 288]].every(([a, b]) => 1 - dist(A, a, b) / dist(B, a, b) > m * chin);
+        },
       },
     ],
   },
@@ -78,17 +86,7 @@ export const CONTRACT: Record<ShapeName, ShapeSpec> = {
     limits: [L(33, 133, 0.03), L(263, 362, 0.03)],
   },
   slim_nose: { targets: [48, 278, 129, 358], primary: [D(48, 278, -0.04), D(129, 358, -0.04)], limits: [] },
-  nose_wing: {
-    targets: [129, 358],
-    primary: [D(129, 358, -0.05)],
-    limits: [],
-    relations: [
-      {
-        label: '|Δd(48,278)| ≤ ½|Δd(129,358)|',
-        holds: (B, A) => Math.abs(dist(A, 48, 278) / dist(B, 48, 278) - 1) <= 0.5 * Math.abs(dist(A, 129, 358) / dist(B, 129, 358) - 1),
-      },
-    ],
-  },
+  nose_wing: { targets: [129, 358], primary: [D(129, 358, -0.05)], limits: [L(168, 2, 0.025)] },
   nose_length: { targets: [168, 2], primary: [D(168, 2, -0.03)], limits: [] },
   nose_tip: { targets: [168, 4], primary: [D(168, 4, -0.04)], limits: [L(168, 2, 0.025)] },
   lip_width: { targets: [61, 291], primary: [D(61, 291, -0.04)], limits: [L(0, 17, 0.03)] },

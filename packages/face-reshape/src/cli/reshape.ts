@@ -51,9 +51,9 @@ interface PageResult {
 /** `--edit NAME=X`: NAME a shape name or id 0–21, X a signed strength in [-1, 1]. */
 export function parseEditFlag(flag: string): Edit {
   const m = /^\s*([A-Za-z_0-9]+)\s*=\s*(\S+)\s*$/.exec(flag);
-  if (!m) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `--edit must look like NAME=X (e.g. --edit slim_face=0.6 or --edit 8=-0.3); got "${flag}".`);
+  if (!m) throw new FaceReshapeError('INVALID_ARGUMENT', `--edit must look like NAME=X (e.g. --edit slim_face=0.6 or --edit 8=-0.3); got "${flag}".`);
   const strength = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(m[2]) ? Number(m[2]) : NaN;
-  if (!Number.isFinite(strength)) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `--edit ${flag}: the strength "${m[2]}" is not a number; use a number in [-1, 1].`);
+  if (!Number.isFinite(strength)) throw new FaceReshapeError('INVALID_ARGUMENT', `--edit ${flag}: the strength "${m[2]}" is not a number; use a number in [-1, 1].`);
   const shape = /^\d+$/.test(m[1]) ? Number(m[1]) : m[1];
   const edit = { shape, strength } as Edit;
   normalizeEdits(edit); // unknown shape / out-of-range strength → typed error
@@ -65,14 +65,14 @@ function outputTypeOf(out: string): 'image/png' | 'image/jpeg' {
   const ext = extname(out).toLowerCase();
   if (ext === '.png') return 'image/png';
   if (ext === '.jpg' || ext === '.jpeg') return 'image/jpeg';
-  throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `--out ${out}: the extension must be .png, .jpg or .jpeg (it picks the output format).`);
+  throw new FaceReshapeError('INVALID_ARGUMENT', `--out ${out}: the extension must be .png, .jpg or .jpeg (it picks the output format).`);
 }
 
 /** Everything checked in Node before Chromium starts: arguments, then the cloud's byte-level checks. */
 function precheck(inputs: string[], opts: ReshapeCliOptions): { bytes: Buffer; config: PageConfig; out: string } {
-  if (inputs.length > 1) throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `reshape takes one input image; got ${inputs.length} (${inputs.join(', ')}).`);
+  if (inputs.length > 1) throw new FaceReshapeError('INVALID_ARGUMENT', `reshape takes one input image; got ${inputs.length} (${inputs.join(', ')}).`);
   if (opts.backend !== undefined && opts.backend !== 'webgpu' && opts.backend !== 'cpu') {
-    throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `--backend must be webgpu or cpu; got "${opts.backend}".`);
+    throw new FaceReshapeError('INVALID_ARGUMENT', `--backend must be webgpu or cpu; got "${opts.backend}".`);
   }
   const edits = (opts.edit ?? []).map(parseEditFlag);
   let bytes: Buffer | undefined;
@@ -80,12 +80,12 @@ function precheck(inputs: string[], opts: ReshapeCliOptions): { bytes: Buffer; c
     try {
       bytes = readFileSync(inputs[0]);
     } catch (e) {
-      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `Cannot read the input image ${inputs[0]}: ${(e as Error).message}.`);
+      throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the input image ${inputs[0]}: ${(e as Error).message}.`);
     }
   }
   // Missing fields, types and ranges, in the cloud's order (shape names accepted on the command line).
   parseFacialAestheticsRequest({ image: bytes, shape_type: opts.shape, strength: opts.strength }, { allowShapeNames: true, editsGiven: edits.length > 0 });
-  if (!opts.out) throw new FaceReshapeError('MISSING_PARAMETERS', 'Missing --out OUT: name the output file (.png or .jpg).');
+  if (!opts.out) throw new FaceReshapeError('MISSING_ARGUMENT', 'Missing --out OUT: name the output file (.png or .jpg).');
   const outputType = outputTypeOf(opts.out);
   checkCloudImage(bytes!);
   let model: string | null = null;
@@ -93,7 +93,7 @@ function precheck(inputs: string[], opts: ReshapeCliOptions): { bytes: Buffer; c
     try {
       model = readFileSync(opts.model).toString('base64');
     } catch (e) {
-      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `Cannot read the model ${opts.model}: ${(e as Error).message}.`);
+      throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the model ${opts.model}: ${(e as Error).message}.`);
     }
   }
   return {

@@ -29,7 +29,7 @@ export function findChromium(): string {
   const candidates = [process.env.CHROMIUM_PATH, process.env.PUPPETEER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
   for (const c of candidates) if (c && existsSync(c)) return c;
   throw new FaceReshapeError(
-    'SERVICE_INTERNAL_ERROR',
+    'INTERNAL',
     'No Chromium found. Install it (Debian/Ubuntu: `apt-get install -y chromium`) or set CHROMIUM_PATH to a Chromium/Chrome executable.',
   );
 }

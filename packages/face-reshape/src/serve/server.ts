@@ -210,7 +210,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
           reply,
           envelopeFromError(
             new FaceReshapeError(
-              'MISSING_PARAMETERS',
+              'MISSING_ARGUMENT',
               `The request must be multipart/form-data with the fields image (a file), shape_type and strength; got ${type ? `Content-Type ${JSON.stringify(type.slice(0, 60))}` : 'no Content-Type'}.`,
             ),
           ),
@@ -225,7 +225,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
         form = await readForm(req, uploadTimeoutMs);
       } catch (e) {
         if (e instanceof FormError) return send(req, reply, e.envelope, e.extraHeaders);
-        return send(req, reply, envelopeFromError(new FaceReshapeError('MISSING_PARAMETERS', `The multipart body could not be read (${(e as Error).message}). Send multipart/form-data with the fields image, shape_type and strength.`)));
+        return send(req, reply, envelopeFromError(new FaceReshapeError('MISSING_ARGUMENT', `The multipart body could not be read (${(e as Error).message}). Send multipart/form-data with the fields image, shape_type and strength.`)));
       } finally {
         uploads--;
       }
@@ -250,7 +250,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
           const name = await store.put(result.output, result.type);
           env.data = { image_url: `${baseUrl(req, boundUrl)}${RESULTS_PREFIX}${name}` };
         } catch (e) {
-          return send(req, reply, envelopeFromError(new FaceReshapeError('SERVICE_INTERNAL_ERROR', `The image was reshaped but could not be stored: ${(e as Error).message}.`)));
+          return send(req, reply, envelopeFromError(new FaceReshapeError('INTERNAL', `The image was reshaped but could not be stored: ${(e as Error).message}.`)));
         }
       }
       return send(req, reply, env);
@@ -286,9 +286,9 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
   app.setNotFoundHandler((req, reply) => fail(req, reply, 'NOT_FOUND', `Nothing is served at this path; the API is POST ${API_PATH}.`));
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     // Fastify-level failures (bad headers, …) still answer with an envelope; never the error's internals.
-    if (err.statusCode === 413) return send(req, reply, envelopeFromError(new FaceReshapeError('FILE_SIZE_EXCEEDS_LIMIT', 'The request body is too large.')));
+    if (err.statusCode === 413) return send(req, reply, envelopeFromError(new FaceReshapeError('FILE_TOO_LARGE', 'The request body is too large.')));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return send(req, reply, envelopeFromError(new FaceReshapeError('MISSING_PARAMETERS', `The request could not be read: ${err.message}`)));
+      return send(req, reply, envelopeFromError(new FaceReshapeError('MISSING_ARGUMENT', `The request could not be read: ${err.message}`)));
     }
     return send(req, reply, envelopeFromError(err));
   });
@@ -343,7 +343,7 @@ async function readForm(req: FastifyRequest, timeoutMs: number): Promise<ParsedF
   });
   const reading = (async () => {
     const tooMany = (what: string) =>
-      new FormError(envelopeFromError(new FaceReshapeError('ERROR_INVALID_PARAMETER', `Too many ${what} in the form; send one file (image) and the fields shape_type, strength (and optionally edit).`)));
+      new FormError(envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', `Too many ${what} in the form; send one file (image) and the fields shape_type, strength (and optionally edit).`)));
     try {
       for await (const part of req.parts()) {
         if (part.type === 'file') {
@@ -370,7 +370,7 @@ async function readForm(req: FastifyRequest, timeoutMs: number): Promise<ParsedF
           }
           form.image = add(form.image, Buffer.concat(chunks));
         } else {
-          if (part.valueTruncated) throw new FormError(envelopeFromError(new FaceReshapeError('ERROR_INVALID_PARAMETER', `The field ${part.fieldname.slice(0, 40)} is longer than 4 KB.`)));
+          if (part.valueTruncated) throw new FormError(envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', `The field ${part.fieldname.slice(0, 40)} is longer than 4 KB.`)));
           const value = String(part.value);
           if (part.fieldname === 'shape_type') form.shape_type = add(form.shape_type, value);
           else if (part.fieldname === 'strength') form.strength = add(form.strength, value);
@@ -385,7 +385,7 @@ async function readForm(req: FastifyRequest, timeoutMs: number): Promise<ParsedF
       if (code === 'FST_FILES_LIMIT') throw tooMany('files');
       if (code === 'FST_FIELDS_LIMIT') throw tooMany('fields');
       if (code === 'FST_PARTS_LIMIT') throw tooMany('parts');
-      if (code === 'FST_PROTO_VIOLATION') throw new FormError(envelopeFromError(new FaceReshapeError('ERROR_INVALID_PARAMETER', 'A field name is not allowed.')));
+      if (code === 'FST_PROTO_VIOLATION') throw new FormError(envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', 'A field name is not allowed.')));
       throw e;
     }
     return form;
@@ -403,12 +403,12 @@ function checkForm(form: ParsedForm): PoolJob {
   const edits: Edit[] = parseEditFields(form.edit);
   if (Array.isArray(form.image)) {
     const files = form.image.filter((v) => typeof v !== 'string').length;
-    throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `Send exactly one image; the form has ${form.image.length} image fields${files ? ` (${files} of them files)` : ''}.`);
+    throw new FaceReshapeError('INVALID_ARGUMENT', `Send exactly one image; the form has ${form.image.length} image fields${files ? ` (${files} of them files)` : ''}.`);
   }
   let image: Buffer | string | undefined = form.image;
   if (image === undefined && form.otherFiles.length) {
     throw new FaceReshapeError(
-      'MISSING_PARAMETERS',
+      'MISSING_ARGUMENT',
       `Missing \`image\`: the form has a file under ${form.otherFiles.map((n) => JSON.stringify(n)).join(', ')}; send it in the field named image.`,
     );
   }
