@@ -229,3 +229,56 @@ export async function faceSheet(
   for (let i = 0; i < bytes.length; i += 32768) s += String.fromCharCode(...bytes.subarray(i, i + 32768));
   return { png: btoa(s), changes };
 }
+
+/**
+ * The smallest Jacobian determinant of the field a reshape applies, both ways the WebGPU backend
+ * makes it: built on the CPU (the guard already applied to its values), and built on the GPU
+ * (read back, scaled by the guard factor the warp applies). Per URL and edit set: [cpu, gpu, …].
+ */
+export async function appliedFieldDets(
+  urls: string[],
+  editSets: Array<Array<{ shape: string; strength: number }>>,
+): Promise<Array<{ url: string; faces: number; dets: number[] }>> {
+  const w = window as any;
+  const I = w.internals;
+  w.detDetector ??= await I.LandmarkDetector.create({ tiling: 'off', maxFaces: 4 });
+  const { device } = await I.requestGpuDevice({ label: 'applied-field test' });
+  const builder = new I.GpuFieldBuilder(device);
+  const out: Array<{ url: string; faces: number; dets: number[] }> = [];
+  for (const url of urls) {
+    const bmp = await createImageBitmap(await (await fetch(url)).blob(), { imageOrientation: 'from-image' });
+    const faces = await w.detDetector.detect(bmp);
+    const dets: number[] = [];
+    for (const edits of editSets) {
+      if (!faces.length) break;
+      const items = faces.map((face: any) => ({ face, edits }));
+      dets.push(I.minJacobianDet(I.buildField(bmp.width, bmp.height, items)));
+      const plan = I.planField(bmp.width, bmp.height, items);
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      const field = device.createBuffer({ size: I.GpuFieldBuilder.fieldBytes(plan), usage });
+      const alpha = device.createBuffer({ size: I.GpuFieldBuilder.alphaBytes(plan), usage });
+      const readF = device.createBuffer({ size: field.size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+      const readA = device.createBuffer({ size: alpha.size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+      const encoder = device.createCommandEncoder();
+      builder.encode(encoder, plan, { field, alpha });
+      encoder.copyBufferToBuffer(field, 0, readF, 0, field.size);
+      encoder.copyBufferToBuffer(alpha, 0, readA, 0, alpha.size);
+      device.queue.submit([encoder.finish()]);
+      await Promise.all([readF.mapAsync(GPUMapMode.READ), readA.mapAsync(GPUMapMode.READ)]);
+      const data = new Float32Array(readF.getMappedRange().slice(0));
+      const a = new Float32Array(readA.getMappedRange().slice(0));
+      plan.regions.forEach((r: any, k: number) => {
+        // The factor as the warp applies it (guard_factor in shaders/warp-common.wgsl).
+        const s = a[k] >= 1 ? 1 : a[k] * 0.999;
+        for (let q = r.offset * 2; q < (r.offset + r.cols * r.rows) * 2; q++) data[q] *= s;
+      });
+      dets.push(I.minJacobianDet({ width: bmp.width, height: bmp.height, regions: plan.regions, data }));
+      for (const b of [field, alpha, readF, readA]) b.destroy();
+    }
+    out.push({ url, faces: faces.length, dets });
+    bmp.close();
+  }
+  builder.destroy();
+  device.destroy();
+  return out;
+}
