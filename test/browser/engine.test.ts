@@ -165,4 +165,83 @@ describe('engine rules in headless Chromium (WebGPU on SwiftShader and the CPU r
       expect(Math.abs(m.a - m.b) / Math.max(m.a, m.b), 'symmetric in face space').toBeLessThan(0.2);
     }
   });
+
+  it('straight lines in the background stay straight (within 0.5 px) beyond the faces’ reach, all 22 shapes at ±1', async () => {
+    // A grid drawn around the committed portrait: 2 px black lines every 40 px on white.
+    const r = await page().page.evaluate(async () => {
+      const w = window as any;
+      const bmp = await createImageBitmap(await (await fetch('/test-fixtures/grace_hopper.jpg')).blob());
+      const c = new OffscreenCanvas(1100, 900);
+      const ctx = c.getContext('2d')!;
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, c.width, c.height);
+      ctx.fillStyle = '#000';
+      for (let x = 19; x < c.width; x += 40) ctx.fillRect(x, 0, 2, c.height);
+      for (let y = 19; y < c.height; y += 40) ctx.fillRect(0, y, c.width, 2);
+      const photo = [294, 150, bmp.width, bmp.height];
+      ctx.drawImage(bmp, photo[0], photo[1]);
+      const url = URL.createObjectURL(await c.convertToBlob({ type: 'image/png' }));
+      return { url, photo };
+    });
+    const ALL = (s: number) => SHAPE_NAMES.map((shape) => ({ shape, strength: s }));
+    const res = await page().page.evaluate(reshapeRaw, r.url, [ALL(1), ALL(-1)], 'webgpu' as const, {});
+    expect(res.faces).toHaveLength(1);
+    const face = res.faces[0];
+    const hull = convexHull(face.landmarks);
+    const reach = 0.5 * faceWidth(face);
+    const [px, py, pw, ph] = r.photo;
+    const W = res.width;
+    const H = res.height;
+    /** A 13-px window across a line is usable where it is outside the photo and beyond the face's reach. */
+    const usable = (x0: number, y0: number, x1: number, y1: number) => {
+      if (x1 > px && x0 < px + pw && y1 > py && y0 < py + ph) return false;
+      for (const [x, y] of [[x0, y0], [x1, y0], [x0, y1], [x1, y1], [(x0 + x1) / 2, (y0 + y1) / 2]]) if (distToHull(hull, x, y) <= reach) return false;
+      return true;
+    };
+    // Centre of darkness across the line at each step along it; then the largest deviation from the best straight fit.
+    const deviation = (img: ArrayLike<number>, vertical: boolean, at: number): { samples: number; max: number } => {
+      const pts: Array<[number, number]> = [];
+      const along = vertical ? H : W;
+      for (let t = 0; t < along; t++) {
+        // Not where a crossing line fills the window (its darkness would pull the centre).
+        if (Math.abs(((t - 20 + 20) % 40) - 20) <= 8) continue;
+        const lo = at - 6;
+        const hi = at + 7;
+        if (vertical ? !usable(lo, t, hi, t + 1) : !usable(t, lo, t + 1, hi)) continue;
+        let sum = 0;
+        let moment = 0;
+        for (let q = Math.max(0, lo); q < Math.min(vertical ? W : H, hi); q++) {
+          const i = (vertical ? t * W + q : q * W + t) * 4;
+          const dark = 255 - img[i];
+          sum += dark;
+          moment += dark * (q + 0.5);
+        }
+        if (sum > 0) pts.push([t, moment / sum]);
+      }
+      if (pts.length < 2) return { samples: pts.length, max: 0 };
+      const n = pts.length;
+      const mt = pts.reduce((a, p) => a + p[0], 0) / n;
+      const mc = pts.reduce((a, p) => a + p[1], 0) / n;
+      const slope = pts.reduce((a, p) => a + (p[0] - mt) * (p[1] - mc), 0) / pts.reduce((a, p) => a + (p[0] - mt) ** 2, 0);
+      return { samples: n, max: Math.max(...pts.map(([t, c]) => Math.abs(c - (mc + slope * (t - mt))))) };
+    };
+    for (const [k, o] of res.outputs.entries()) {
+      const out = fromB64(o);
+      let lines = 0;
+      let samples = 0;
+      let worst = 0;
+      for (const vertical of [true, false]) {
+        for (let at = 20; at < (vertical ? W : H); at += 40) {
+          const d = deviation(out, vertical, at);
+          if (d.samples < 20) continue;
+          lines++;
+          samples += d.samples;
+          worst = Math.max(worst, d.max);
+        }
+      }
+      console.log(`straight lines, all 22 at ${k ? -1 : 1}: ${lines} lines, ${samples} samples beyond the reach, largest deviation ${worst.toFixed(3)} px`);
+      expect(lines).toBeGreaterThan(40);
+      expect(worst).toBeLessThanOrEqual(0.5);
+    }
+  });
 });
