@@ -2,10 +2,11 @@ import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult, type Normal
 import { FaceReshapeError } from '../errors';
 import { sizeOf, type DecodedSource } from '../input/source';
 import type { Face } from '../types';
+import { DEFAULT_MIN_FACE_CONFIDENCE, SECOND_LOOK_MAX_SIDE, SECOND_LOOK_SCALE, faceConfidence, passes, sameFace } from './acceptance';
 import { landmarkBox } from './box';
 import { mergeFaces } from './merge';
 import { poseFromMatrix } from './pose';
-import { planTiles, type TilePlanOptions, type TileRect } from './tiling';
+import { cropAround, planTiles, type TilePlanOptions, type TileRect } from './tiling';
 
 export type DetectableSource = DecodedSource;
 
@@ -21,14 +22,24 @@ export interface LandmarkDetectorOptions {
   /** Most faces returned per image (default 4). */
   maxFaces?: number;
   minDetectionConfidence?: number;
+  /** The task's own presence gate (default 0.5), applied before `minFaceConfidence`. */
   minPresenceConfidence?: number;
+  /**
+   * Lowest face score (`Face.confidence`, in [0, 1]) a face needs to be returned (default 0.5,
+   * chosen from the precision/recall curve in test/data/detection/README.md). Lower finds more
+   * faces that are small or strongly turned, and more faces where there are none; higher the
+   * reverse. Faces of a bundle that reports no score (Google's official one) are not filtered.
+   */
+  minFaceConfidence?: number;
   /**
    * Detection threshold for the tile pass (default 0.6). Stricter than the full-image pass: tiles
    * show the detector many small, busy patches, and at 0.5 a rocket's exhaust passed for a face.
    */
   tileMinDetectionConfidence?: number;
   /**
-   * Second detection pass over overlapping tiles for small faces (IMAGE mode only).
+   * Second detection pass over overlapping tiles for small faces (IMAGE mode only). Each face it
+   * finds is looked at once more, in a crop three times its size, and kept only if found there
+   * again in the same place with a score of at least `minFaceConfidence`.
    * 'auto' (default) tiles when the image is large enough for faces to be missed, unless it is a
    * portrait (a face found at least a quarter of the shorter side wide); tile options
    * (`{ minFaceSize, tileToFace, maxTiles }`) always tile; 'off' never.
@@ -46,6 +57,7 @@ export const DEFAULT_WASM_URL = (): string => new URL(['.', 'wasm'].join('/'), H
 export class LandmarkDetector {
   private landmarker: FaceLandmarker | null;
   private readonly maxFaces: number;
+  private readonly minConfidence: number;
   private readonly tiling: 'off' | TilePlanOptions;
   /** 'auto' skips the tile pass for portraits (see needsTiles); explicit tile options always tile. */
   private readonly tilingAuto: boolean;
@@ -64,6 +76,7 @@ export class LandmarkDetector {
     this.landmarker = landmarker;
     this.options = opts;
     this.maxFaces = opts.maxFaces ?? 4;
+    this.minConfidence = opts.minFaceConfidence ?? DEFAULT_MIN_FACE_CONFIDENCE;
     this.mode = opts.runningMode ?? 'IMAGE';
     this.tiling = opts.tiling === 'off' ? 'off' : typeof opts.tiling === 'object' ? opts.tiling : {};
     this.tilingAuto = opts.tiling === undefined || opts.tiling === 'auto';
@@ -73,6 +86,10 @@ export class LandmarkDetector {
     const maxFaces = opts.maxFaces ?? 4;
     if (!Number.isInteger(maxFaces) || maxFaces < 1) {
       throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `maxFaces must be a positive integer, got ${String(opts.maxFaces)}.`);
+    }
+    const minFace = opts.minFaceConfidence ?? DEFAULT_MIN_FACE_CONFIDENCE;
+    if (typeof minFace !== 'number' || !(minFace >= 0 && minFace <= 1)) {
+      throw new FaceReshapeError('ERROR_INVALID_PARAMETER', `minFaceConfidence must be a number in [0, 1], got ${String(opts.minFaceConfidence)}.`);
     }
     return new LandmarkDetector(await createLandmarker(opts, opts.minDetectionConfidence ?? 0.5), opts);
   }
@@ -85,7 +102,8 @@ export class LandmarkDetector {
     const lm = this.open();
     if (this.mode !== 'IMAGE') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detect() needs runningMode IMAGE; use detectForVideo() for VIDEO mode.');
     const { width, height } = sizeOf(source);
-    let faces = toFaces(lm.detect(source), width, height, { x: 0, y: 0, w: width, h: height });
+    const whole = { x: 0, y: 0, w: width, h: height };
+    let faces = this.confirmed(lm, source, toFaces(lm.detect(source), width, height, whole).filter((f) => passes(f, this.minConfidence)), width, height);
     this.lastTileCount = 0;
     const tiles = this.tiling !== 'off' && faces.length < this.maxFaces && (!this.tilingAuto || !isPortrait(faces, width, height)) ? planTiles(width, height, this.tiling) : [];
     if (tiles.length) {
@@ -93,7 +111,8 @@ export class LandmarkDetector {
       const tileLm = await this.tileLandmarker;
       this.open();
       this.lastTileCount = tiles.length;
-      faces = mergeFaces(faces, this.detectTiles(tileLm, source, tiles));
+      const fresh = mergeFaces(faces, this.detectTiles(tileLm, source, tiles)).slice(faces.length);
+      faces = faces.concat(this.confirmed(lm, source, fresh, width, height));
     }
     return faces.slice(0, this.maxFaces);
   }
@@ -107,7 +126,12 @@ export class LandmarkDetector {
     const lm = this.open();
     if (this.mode !== 'VIDEO') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detectForVideo() needs runningMode VIDEO.');
     const { width, height } = sizeOf(source);
-    return toFaces(lm.detectForVideo(source, timestampMs), width, height, { x: 0, y: 0, w: width, h: height }, this.videoFaces);
+    const faces = toFaces(lm.detectForVideo(source, timestampMs), width, height, { x: 0, y: 0, w: width, h: height }, this.videoFaces);
+    // Drop the faces that fail in place, keeping the array (and its Face objects) for the next frame.
+    let kept = 0;
+    for (const f of faces) if (passes(f, this.minConfidence)) [faces[kept++]] = [f];
+    faces.length = kept;
+    return faces;
   }
 
   close(): void {
@@ -130,17 +154,42 @@ export class LandmarkDetector {
   private detectTiles(lm: FaceLandmarker, source: DetectableSource, tiles: TileRect[]): Face[] {
     const found: Array<{ face: Face; margin: number }> = [];
     for (const t of tiles) {
-      if (!this.tileCanvas || this.tileCanvas.width !== t.w || this.tileCanvas.height !== t.h) this.tileCanvas = new OffscreenCanvas(t.w, t.h);
-      const ctx = this.tileCanvas.getContext('2d', { willReadFrequently: false })!;
-      ctx.clearRect(0, 0, t.w, t.h);
-      drawSource(ctx, source, t);
-      for (const face of toFaces(lm.detect(this.tileCanvas), t.w, t.h, t)) {
-        found.push({ face, margin: edgeMargin(face.box, t) });
+      for (const face of this.detectIn(lm, source, t)) {
+        if (passes(face, this.minConfidence)) found.push({ face, margin: edgeMargin(face.box, t) });
       }
     }
     // A face seen whole (far from its tile's edges) beats the same face cut by a tile border.
     found.sort((a, b) => b.margin - a.margin);
     return mergeFaces([], found.filter((f) => f.margin > 0.02).map((f) => f.face));
+  }
+
+  /**
+   * The candidates that a second look confirms (acceptance.ts): found again, landmarks in place, in
+   * a crop around them. Where that crop is the whole image the second look would repeat the first
+   * exactly, so it is skipped. A confirmed face keeps its first landmarks and score.
+   */
+  private confirmed(lm: FaceLandmarker, source: DetectableSource, candidates: Face[], width: number, height: number): Face[] {
+    return candidates.filter((face) => {
+      const crop = cropAround(face.box, width, height, SECOND_LOOK_SCALE);
+      return (crop.w === width && crop.h === height) || sameFace(face, this.detectIn(lm, source, crop, SECOND_LOOK_MAX_SIDE)) !== null;
+    });
+  }
+
+  /**
+   * Faces in the rect `t` of the source, in source pixels. The rect is drawn at most `maxSide`
+   * pixels wide (the landmark model sees a face at 192 px, so a large crop loses nothing by it),
+   * except from ImageData, which canvases cannot scale.
+   */
+  private detectIn(lm: FaceLandmarker, source: DetectableSource, t: TileRect, maxSide = Infinity): Face[] {
+    const k = source instanceof ImageData ? 1 : Math.min(1, maxSide / Math.max(t.w, t.h));
+    const w = Math.round(t.w * k);
+    const h = Math.round(t.h * k);
+    if (!this.tileCanvas || this.tileCanvas.width !== w || this.tileCanvas.height !== h) this.tileCanvas = new OffscreenCanvas(w, h);
+    const ctx = this.tileCanvas.getContext('2d', { willReadFrequently: false })!;
+    ctx.clearRect(0, 0, w, h);
+    drawSource(ctx, source, t, w, h);
+    // Landmarks come back relative to the canvas, i.e. to `t`, whatever its drawn size.
+    return toFaces(lm.detect(this.tileCanvas), t.w, t.h, t);
   }
 }
 
@@ -182,9 +231,10 @@ function isPortrait(faces: readonly Face[], width: number, height: number): bool
   return faces.some((f) => f.box[2] - f.box[0] >= 0.25 * side);
 }
 
-function drawSource(ctx: OffscreenCanvasRenderingContext2D, source: DetectableSource, t: TileRect): void {
+/** Draws the rect `t` of the source into the canvas at w×h (ImageData: at its own size). */
+function drawSource(ctx: OffscreenCanvasRenderingContext2D, source: DetectableSource, t: TileRect, w: number, h: number): void {
   if (source instanceof ImageData) ctx.putImageData(source, -t.x, -t.y, t.x, t.y, t.w, t.h);
-  else ctx.drawImage(source as CanvasImageSource, t.x, t.y, t.w, t.h, 0, 0, t.w, t.h);
+  else ctx.drawImage(source as CanvasImageSource, t.x, t.y, t.w, t.h, 0, 0, w, h);
 }
 
 /** Distance of the box from the tile's border, relative to the box size. */
@@ -204,7 +254,7 @@ function toFaces(result: FaceLandmarkerResult, w: number, h: number, frame: Tile
   const n = result.faceLandmarks.length;
   for (let i = 0; i < n; i++) {
     const lms: NormalizedLandmark[] = result.faceLandmarks[i];
-    const face: Face = out[i] ?? { landmarks: [], box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 } };
+    const face: Face = out[i] ?? { landmarks: [], box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 }, confidence: NaN };
     out[i] = face;
     const landmarks = face.landmarks;
     landmarks.length = lms.length;
@@ -217,6 +267,7 @@ function toFaces(result: FaceLandmarkerResult, w: number, h: number, frame: Tile
     landmarkBox(landmarks, face.box);
     const matrix = result.facialTransformationMatrixes?.[i]?.data;
     face.pose = matrix ? poseFromMatrix(matrix) : { yaw: 0, pitch: 0, roll: 0 };
+    face.confidence = faceConfidence(lms);
   }
   out.length = n;
   return out;

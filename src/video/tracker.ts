@@ -34,7 +34,7 @@ interface Track {
   smooth: Float64Array;
   pose3: Float64Array;
   /** The face object handed out; its arrays are rewritten every frame (no allocation). */
-  face: { id: number; landmarks: Point3[]; box: [number, number, number, number]; pose: HeadPose };
+  face: { id: number; landmarks: Point3[]; box: [number, number, number, number]; pose: HeadPose; confidence: number };
 }
 
 export function boxIou(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -85,7 +85,7 @@ export class FaceTracker {
         raw: new Float64Array(POINTS * 3),
         smooth: new Float64Array(POINTS * 3),
         pose3: new Float64Array(3),
-        face: { id: 0, landmarks, box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 } },
+        face: { id: 0, landmarks, box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 }, confidence: NaN },
       });
     }
   }
@@ -223,5 +223,6 @@ export class FaceTracker {
     f.pose.yaw = pose[0];
     f.pose.pitch = pose[1];
     f.pose.roll = pose[2];
+    f.confidence = det.confidence;
   }
 }

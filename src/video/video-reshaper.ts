@@ -342,7 +342,7 @@ export class VideoReshaper {
 }
 
 function copyFaces(faces: readonly Face[]): Face[] {
-  return faces.map((f) => ({ landmarks: f.landmarks.map((p) => [p[0], p[1], p[2]] as Face['landmarks'][number]), box: [...f.box] as Face['box'], pose: { ...f.pose } }));
+  return faces.map((f) => ({ landmarks: f.landmarks.map((p) => [p[0], p[1], p[2]] as Face['landmarks'][number]), box: [...f.box] as Face['box'], pose: { ...f.pose }, confidence: f.confidence }));
 }
 
 /** A transferable copy of the frame for the worker; the caller's source is left alone. */

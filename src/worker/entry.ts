@@ -39,7 +39,7 @@ function toError(e: unknown): WorkerError {
 }
 
 function copyFaces(faces: readonly Face[]): Face[] {
-  return faces.map((f) => ({ landmarks: f.landmarks.map((p) => [p[0], p[1], p[2]] as Face['landmarks'][number]), box: [...f.box] as Face['box'], pose: { ...f.pose } }));
+  return faces.map((f) => ({ landmarks: f.landmarks.map((p) => [p[0], p[1], p[2]] as Face['landmarks'][number]), box: [...f.box] as Face['box'], pose: { ...f.pose }, confidence: f.confidence }));
 }
 
 scope.addEventListener('message', async (e: MessageEvent<ToWorker>) => {
