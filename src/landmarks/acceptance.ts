@@ -16,7 +16,7 @@ import type { Face, Point3 } from '../types';
  */
 
 /** Default `minFaceConfidence`: see test/data/detection/README.md for the precision/recall curve. */
-export const DEFAULT_MIN_FACE_CONFIDENCE = 0.5;
+export const DEFAULT_MIN_FACE_CONFIDENCE = 0.65;
 
 /**
  * Landmark indices whose `visibility` carries the face-flag logits in our bundle: the attention
@@ -49,8 +49,12 @@ export function passes(face: Face, minConfidence: number): boolean {
  * 17 %, a dumper's cab: 33 %; a ferret, a kiwi, a pig: nothing).
  */
 export const SECOND_LOOK_SCALE = 3;
-/** Side (px) the second look's crop is drawn at, at most: a third of it is still more than the landmark model's 192 px. */
-export const SECOND_LOOK_MAX_SIDE = 640;
+/**
+ * Side (px) every second look's crop is drawn at, whatever its size in the image: the face is then
+ * about 128 px, enough for the landmark model, and the landmarker sees one image size for all looks
+ * (each change of input size costs it a re-allocation, as much as the look itself).
+ */
+export const SECOND_LOOK_SIDE = 384;
 export const MAX_SECOND_LOOK_SHIFT = 0.08;
 
 /** The face of `second` that is `first` seen again, or null. */

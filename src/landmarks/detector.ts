@@ -2,7 +2,7 @@ import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult, type Normal
 import { FaceReshapeError } from '../errors';
 import { sizeOf, type DecodedSource } from '../input/source';
 import type { Face } from '../types';
-import { DEFAULT_MIN_FACE_CONFIDENCE, SECOND_LOOK_MAX_SIDE, SECOND_LOOK_SCALE, faceConfidence, passes, sameFace } from './acceptance';
+import { DEFAULT_MIN_FACE_CONFIDENCE, SECOND_LOOK_SCALE, SECOND_LOOK_SIDE, faceConfidence, passes, sameFace } from './acceptance';
 import { landmarkBox } from './box';
 import { mergeFaces } from './merge';
 import { poseFromMatrix } from './pose';
@@ -69,7 +69,7 @@ export class LandmarkDetector {
   lastTileCount = 0;
 
   private readonly options: LandmarkDetectorOptions;
-  /** A second landmarker with the stricter tile threshold, made on first need. */
+  /** A second landmarker (tile pass, second looks) with the stricter tile threshold, made on first need. */
   private tileLandmarker: Promise<FaceLandmarker> | null = null;
 
   private constructor(landmarker: FaceLandmarker, opts: LandmarkDetectorOptions) {
@@ -103,16 +103,14 @@ export class LandmarkDetector {
     if (this.mode !== 'IMAGE') throw new FaceReshapeError('SERVICE_INTERNAL_ERROR', 'detect() needs runningMode IMAGE; use detectForVideo() for VIDEO mode.');
     const { width, height } = sizeOf(source);
     const whole = { x: 0, y: 0, w: width, h: height };
-    let faces = this.confirmed(lm, source, toFaces(lm.detect(source), width, height, whole).filter((f) => passes(f, this.minConfidence)), width, height);
+    let faces = await this.confirmed(source, toFaces(lm.detect(source), width, height, whole).filter((f) => passes(f, this.minConfidence)), width, height);
     this.lastTileCount = 0;
     const tiles = this.tiling !== 'off' && faces.length < this.maxFaces && (!this.tilingAuto || !isPortrait(faces, width, height)) ? planTiles(width, height, this.tiling) : [];
     if (tiles.length) {
-      this.tileLandmarker ??= createLandmarker(this.options, this.options.tileMinDetectionConfidence ?? 0.6);
-      const tileLm = await this.tileLandmarker;
-      this.open();
+      const tileLm = await this.secondLandmarker();
       this.lastTileCount = tiles.length;
       const fresh = mergeFaces(faces, this.detectTiles(tileLm, source, tiles)).slice(faces.length);
-      faces = faces.concat(this.confirmed(lm, source, fresh, width, height));
+      faces = faces.concat(await this.confirmed(source, fresh, width, height));
     }
     return faces.slice(0, this.maxFaces);
   }
@@ -168,22 +166,35 @@ export class LandmarkDetector {
    * a crop around them. Where that crop is the whole image the second look would repeat the first
    * exactly, so it is skipped. A confirmed face keeps its first landmarks and score.
    */
-  private confirmed(lm: FaceLandmarker, source: DetectableSource, candidates: Face[], width: number, height: number): Face[] {
-    return candidates.filter((face) => {
+  private async confirmed(source: DetectableSource, candidates: Face[], width: number, height: number): Promise<Face[]> {
+    const out: Face[] = [];
+    for (const face of candidates) {
       const crop = cropAround(face.box, width, height, SECOND_LOOK_SCALE);
-      return (crop.w === width && crop.h === height) || sameFace(face, this.detectIn(lm, source, crop, SECOND_LOOK_MAX_SIDE)) !== null;
-    });
+      if ((crop.w === width && crop.h === height) || sameFace(face, this.detectIn(await this.secondLandmarker(), source, crop, SECOND_LOOK_SIDE))) out.push(face);
+    }
+    return out;
   }
 
   /**
-   * Faces in the rect `t` of the source, in source pixels. The rect is drawn at most `maxSide`
-   * pixels wide (the landmark model sees a face at 192 px, so a large crop loses nothing by it),
-   * except from ImageData, which canvases cannot scale.
+   * The landmarker of the tile pass and the second looks, made on first need. Not the main one:
+   * a landmarker fed images of another size between two full images re-allocates its buffers for
+   * each, which tripled detect() on a 1080p photo (73 → 230–320 ms on SwiftShader).
    */
-  private detectIn(lm: FaceLandmarker, source: DetectableSource, t: TileRect, maxSide = Infinity): Face[] {
-    const k = source instanceof ImageData ? 1 : Math.min(1, maxSide / Math.max(t.w, t.h));
-    const w = Math.round(t.w * k);
-    const h = Math.round(t.h * k);
+  private async secondLandmarker(): Promise<FaceLandmarker> {
+    this.tileLandmarker ??= createLandmarker(this.options, this.options.tileMinDetectionConfidence ?? 0.6);
+    const lm = await this.tileLandmarker;
+    this.open();
+    return lm;
+  }
+
+  /**
+   * Faces in the rect `t` of the source, in source pixels. The rect is drawn `side` px square if
+   * given (it is square then), else at its own size; ImageData, which canvases cannot scale, always
+   * at its own size.
+   */
+  private detectIn(lm: FaceLandmarker, source: DetectableSource, t: TileRect, side?: number): Face[] {
+    const w = side === undefined || source instanceof ImageData ? t.w : side;
+    const h = side === undefined || source instanceof ImageData ? t.h : side;
     if (!this.tileCanvas || this.tileCanvas.width !== w || this.tileCanvas.height !== h) this.tileCanvas = new OffscreenCanvas(w, h);
     const ctx = this.tileCanvas.getContext('2d', { willReadFrequently: false })!;
     ctx.clearRect(0, 0, w, h);
