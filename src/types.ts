@@ -19,9 +19,9 @@ export interface Face {
   pose: HeadPose;
   /**
    * How sure the detector is that this is a face, in [0, 1]: the face flag of the bundle's plain
-   * face-mesh network (for a face found by the tile pass, the lower of its two looks). Faces below
-   * the detector's `minFaceConfidence` (default 0.5) are not returned. NaN with a bundle that
-   * reports no score, such as Google's official `face_landmarker.task`.
+   * face-mesh network, after the sigmoid. Faces below the detector's `minFaceConfidence` (default
+   * 0.65) are not returned. NaN with a bundle that reports no score, such as Google's official
+   * `face_landmarker.task`.
    */
   confidence: number;
 }

@@ -25,10 +25,12 @@ export interface LandmarkDetectorOptions {
   /** The task's own presence gate (default 0.5), applied before `minFaceConfidence`. */
   minPresenceConfidence?: number;
   /**
-   * Lowest face score (`Face.confidence`, in [0, 1]) a face needs to be returned (default 0.5,
+   * Lowest face score (`Face.confidence`, in [0, 1]) a face needs to be returned (default 0.65,
    * chosen from the precision/recall curve in test/data/detection/README.md). Lower finds more
    * faces that are small or strongly turned, and more faces where there are none; higher the
    * reverse. Faces of a bundle that reports no score (Google's official one) are not filtered.
+   * In IMAGE mode every face must also pass a second look (src/landmarks/acceptance.ts): found again,
+   * in the same place, in a crop three times its size.
    */
   minFaceConfidence?: number;
   /**
@@ -37,9 +39,8 @@ export interface LandmarkDetectorOptions {
    */
   tileMinDetectionConfidence?: number;
   /**
-   * Second detection pass over overlapping tiles for small faces (IMAGE mode only). Each face it
-   * finds is looked at once more, in a crop three times its size, and kept only if found there
-   * again in the same place with a score of at least `minFaceConfidence`.
+   * Second detection pass over overlapping tiles for small faces (IMAGE mode only); its faces are
+   * scored and looked at again like the full image's.
    * 'auto' (default) tiles when the image is large enough for faces to be missed, unless it is a
    * portrait (a face found at least a quarter of the shorter side wide); tile options
    * (`{ minFaceSize, tileToFace, maxTiles }`) always tile; 'off' never.
@@ -167,12 +168,19 @@ export class LandmarkDetector {
    * exactly, so it is skipped. A confirmed face keeps its first landmarks and score.
    */
   private async confirmed(source: DetectableSource, candidates: Face[], width: number, height: number): Promise<Face[]> {
-    const out: Face[] = [];
-    for (const face of candidates) {
-      const crop = cropAround(face.box, width, height, SECOND_LOOK_SCALE);
-      if ((crop.w === width && crop.h === height) || sameFace(face, this.detectIn(await this.secondLandmarker(), source, crop, SECOND_LOOK_SIDE))) out.push(face);
+    if (!candidates.length) return candidates;
+    // ImageData cannot be drawn scaled: look at a bitmap of it.
+    const drawable = source instanceof ImageData ? await createImageBitmap(source) : source;
+    try {
+      const out: Face[] = [];
+      for (const face of candidates) {
+        const crop = cropAround(face.box, width, height, SECOND_LOOK_SCALE);
+        if ((crop.w === width && crop.h === height) || sameFace(face, this.detectIn(await this.secondLandmarker(), drawable, crop, SECOND_LOOK_SIDE))) out.push(face);
+      }
+      return out;
+    } finally {
+      if (drawable !== source) (drawable as ImageBitmap).close();
     }
-    return out;
   }
 
   /**
@@ -189,12 +197,11 @@ export class LandmarkDetector {
 
   /**
    * Faces in the rect `t` of the source, in source pixels. The rect is drawn `side` px square if
-   * given (it is square then), else at its own size; ImageData, which canvases cannot scale, always
-   * at its own size.
+   * given (it is square then; not for ImageData), else at its own size.
    */
   private detectIn(lm: FaceLandmarker, source: DetectableSource, t: TileRect, side?: number): Face[] {
-    const w = side === undefined || source instanceof ImageData ? t.w : side;
-    const h = side === undefined || source instanceof ImageData ? t.h : side;
+    const w = side ?? t.w;
+    const h = side ?? t.h;
     if (!this.tileCanvas || this.tileCanvas.width !== w || this.tileCanvas.height !== h) this.tileCanvas = new OffscreenCanvas(w, h);
     const ctx = this.tileCanvas.getContext('2d', { willReadFrequently: false })!;
     ctx.clearRect(0, 0, w, h);
@@ -242,7 +249,7 @@ function isPortrait(faces: readonly Face[], width: number, height: number): bool
   return faces.some((f) => f.box[2] - f.box[0] >= 0.25 * side);
 }
 
-/** Draws the rect `t` of the source into the canvas at w×h (ImageData: at its own size). */
+/** Draws the rect `t` of the source into the canvas at w×h (ImageData: only at its own size). */
 function drawSource(ctx: OffscreenCanvasRenderingContext2D, source: DetectableSource, t: TileRect, w: number, h: number): void {
   if (source instanceof ImageData) ctx.putImageData(source, -t.x, -t.y, t.x, t.y, t.w, t.h);
   else ctx.drawImage(source as CanvasImageSource, t.x, t.y, t.w, t.h, 0, 0, w, h);

@@ -25,8 +25,9 @@ interface NegativeLabel {
 const labels: { faces: FaceLabel[]; negatives: NegativeLabel[] } = JSON.parse(readFileSync(resolve(ROOT, 'test/data/detection/labels.json'), 'utf8'));
 
 /**
- * The recall the issue asks to keep where the set's truth is more than a detector finds. face21: 18
- * faces, the two smallest hidden ones (about 35 px, between rows) are missed with tiling too.
+ * The recall the issue asks to keep where the set's truth is more than the detector finds. face21
+ * has 18 clearly visible faces; two of them, half in shadow between the rows, are missed with
+ * tiling too (16 found).
  */
 const RECALL_FLOOR: Record<string, number> = { 'face21_classroom_many_small.jpg': 8 };
 
@@ -122,11 +123,11 @@ describe('detection precision and recall on the labelled set (default minFaceCon
 
   it('reshape() leaves the negatives that fooled the old presence rule bit-exact', async () => {
     // The committed negatives on which the old rule (the larger of the two flags, no second look)
-    // found a face: six with the full-image pass, ten more with tiling (README beside the labels).
+    // found a face: 11 with the full-image pass, 6 more with tiling (README beside the labels).
     const fooled = [
-      'animal-owl', 'animal-gnu-calf', 'animal-lion', 'animal-ferret', 'animal-pig', 'figure-rag-doll', 'machine-dumper-mirrored',
-      'round-tractor-wheel', 'scene-colour-wheel', 'machine-cement-mixer', 'machine-motorcycle', 'machine-dumper', 'machine-fire-truck',
-      'round-cell', 'round-kiwi', 'scene-lake-at-dusk',
+      'animal-ferret', 'animal-lion', 'animal-owl', 'animal-pig', 'figure-rag-doll', 'figure-wooden-smoker', 'machine-dumper',
+      'machine-dumper-mirrored', 'machine-toilet', 'round-tractor-wheel', 'scene-colour-wheel', 'figure-inukshuk', 'machine-cement-mixer',
+      'machine-fire-truck', 'machine-motorcycle', 'round-cell', 'scene-lake-at-dusk',
     ].map((n) => `/test-data/detection/negatives/${n}.jpg`);
     const r = await page().page.evaluate(async (urls: string[]) => {
       const { FaceReshaper } = (window as any).lib;
@@ -145,7 +146,7 @@ describe('detection precision and recall on the labelled set (default minFaceCon
       return out;
     }, fooled);
     expect(r.filter((x) => x.faces !== 0 || !x.unchanged)).toEqual([]);
-    expect(r).toHaveLength(16);
+    expect(r).toHaveLength(17);
   }, 300_000);
 });
 
