@@ -1,5 +1,5 @@
 import type { NormalizedLandmark } from '@mediapipe/tasks-vision';
-import type { Face, Point3 } from '../types';
+import type { Face, Point3 } from '../types.js';
 
 /**
  * When a candidate counts as a face: two tests, both measured on the labelled detection set
