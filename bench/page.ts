@@ -23,6 +23,9 @@ export interface BenchFigures {
   cpu_warp_1080p_ms: number;
   field_build_ms: number;
   detect_ms: number;
+  /** detect() with 'auto' tiling (tile pass and second looks) on a group photo with small faces. */
+  detect_tiled_ms: number;
+  detect_tiled_image: string;
   reshape_e2e_webgpu_ms: number;
   ratio_gpu_warp_to_copy: number;
   /** GPU time (timestamp queries, where the device has 'timestamp-query'; else absent) of the copy and of the warp (both fields), in ms. */
@@ -32,7 +35,7 @@ export interface BenchFigures {
   gpu_warp_cpu_field_1080p_timestamp_ms?: number;
 }
 
-export async function runBenchInPage(sourceUrl: string, runs: number): Promise<BenchFigures> {
+export async function runBenchInPage(sourceUrl: string, runs: number, groupUrl: string): Promise<BenchFigures> {
   const w = window as any;
   const I = w.internals;
   const median = (a: number[]) => {
@@ -78,8 +81,10 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
   const field0 = I.buildField(1920, 1080, [{ face, edits }]);
   const regionPx = field0.regions.reduce((s: number, r: any) => s + (r.px1 - r.px0) * (r.py1 - r.py0), 0);
   const reshaper = await w.lib.FaceReshaper.create({ backend: 'webgpu', tiling: 'off' });
+  const tiledDetector = await I.LandmarkDetector.create({ tiling: 'auto', delegate: 'CPU', maxFaces: 20 });
+  const group = await createImageBitmap(await (await fetch(groupUrl)).blob());
 
-  const t = { copy: [] as number[], warp: [] as number[], gpuField: [] as number[], cpuField: [] as number[], plan: [] as number[], cpu: [] as number[], field: [] as number[], detect: [] as number[], e2e: [] as number[] };
+  const t = { copy: [] as number[], warp: [] as number[], gpuField: [] as number[], cpuField: [] as number[], plan: [] as number[], cpu: [] as number[], field: [] as number[], detect: [] as number[], detectTiled: [] as number[], e2e: [] as number[] };
   const time = async (fn: () => unknown | Promise<unknown>) => {
     const t0 = performance.now();
     await fn();
@@ -108,6 +113,7 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     const field = await time(() => I.buildField(1920, 1080, [{ face, edits }]));
     const cpu = await time(() => I.warpCpu(pixels, field0));
     const det = await time(() => detector.detect(photo));
+    const detTiled = await time(() => tiledDetector.detect(group));
     const e2e = await time(() => reshaper.reshape(photo, { edits, faces: [face], output: 'imageBitmap' }).then((r: any) => r.image.close()));
     // Outside the timed spans: resolve this run's four timestamp pairs.
     const stamps = timer ? await timer.read() : [];
@@ -126,6 +132,7 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     t.field.push(field);
     t.cpu.push(cpu);
     t.detect.push(det);
+    t.detectTiled.push(detTiled);
     t.e2e.push(e2e);
   }
   const info = adapter.info ?? {};
@@ -145,6 +152,8 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
     cpu_warp_1080p_ms: median(t.cpu),
     field_build_ms: median(t.field),
     detect_ms: median(t.detect),
+    detect_tiled_ms: median(t.detectTiled),
+    detect_tiled_image: `${groupUrl.split('/').pop()} (${group.width}x${group.height}, ${tiledDetector.lastTileCount} tiles)`,
     reshape_e2e_webgpu_ms: median(t.e2e),
     ratio_gpu_warp_to_copy: median(t.warp) / median(t.copy),
     ...(gpuT.copy.length
@@ -158,6 +167,7 @@ export async function runBenchInPage(sourceUrl: string, runs: number): Promise<B
   };
   timer?.destroy();
   reshaper.close();
+  tiledDetector.close();
   yardstick.destroy();
   warper.destroy();
   uploader.destroy();

@@ -14,11 +14,13 @@ const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 15;
 // A frontal, large face: the shared fixture when present, else the committed Debian portrait.
 const shared = resolve(SHARED_FIXTURES, 'faces/face08_sergey_frontal.png');
 const source = existsSync(shared) ? '/fixtures/faces/face08_sergey_frontal.png' : '/test-fixtures/grace_hopper.jpg';
+// A group photo with small faces for the tile pass: the shared classroom, else the committed astronaut (a 92-px face).
+const group = existsSync(resolve(SHARED_FIXTURES, 'faces/face21_classroom_many_small.jpg')) ? '/fixtures/faces/face21_classroom_many_small.jpg' : '/test-fixtures/astronaut.png';
 
 const rt = await startRuntime({ mounts: testMounts(), libraryDir: TESTBED });
 try {
   const { page, foreignRequests } = await rt.newPage();
-  const still = await page.evaluate(runBenchInPage, source, runs);
+  const still = await page.evaluate(runBenchInPage, source, runs, group);
   const video = await page.evaluate(runVideoBenchInPage, source, Math.max(20, runs * 2));
   const serve = await benchServe({ requests: Math.max(24, runs * 4), concurrency: 8, pool: 2 });
   const r = { ...still, ...video, ...serve };
@@ -42,6 +44,7 @@ try {
     console.log(`cpu_warp_1080p_ms     ${f(r.cpu_warp_1080p_ms)}   (CPU reference warp, same field; target ≤ 35)`);
     console.log(`field_build_ms        ${f(r.field_build_ms)}   (the field on the CPU, as the CPU backend builds it)`);
     console.log(`detect_ms             ${f(r.detect_ms)}   (landmarks, CPU delegate, IMAGE mode, no tiling)`);
+    console.log(`detect_tiled_ms       ${f(r.detect_tiled_ms)}   ('auto' tiling on ${r.detect_tiled_image})`);
     console.log(`reshape_e2e_webgpu_ms ${f(r.reshape_e2e_webgpu_ms)}   (reshape() from an ImageBitmap to an ImageBitmap, faces given)`);
     console.log(`video_640x480_fps     ${f(r.video_640x480_fps)}   (VideoReshaper.renderFrame back to back; ${r.video_backend}, upload ${r.video_upload}, present ${r.video_present})`);
     console.log(`  per frame: detect ${r.video_detect_ms.toFixed(1)} ms, track+smooth ${r.video_track_ms.toFixed(1)} ms, field ${r.video_field_ms.toFixed(1)} ms, render ${r.video_render_ms.toFixed(1)} ms, total ${r.video_total_ms.toFixed(1)} ms`);

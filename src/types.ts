@@ -17,6 +17,13 @@ export interface Face {
   /** Axis-aligned box of the landmarks: [x0, y0, x1, y1] in pixels. */
   box: [number, number, number, number];
   pose: HeadPose;
+  /**
+   * How sure the detector is that this is a face, in [0, 1]: the face flag of the bundle's plain
+   * face-mesh network, after the sigmoid. Faces below the detector's `minFaceConfidence` (default
+   * 0.65) are not returned. NaN with a bundle that reports no score, such as Google's official
+   * `face_landmarker.task`.
+   */
+  confidence: number;
 }
 
 /** Where images are warped: WebGPU, or the CPU reference warp. */

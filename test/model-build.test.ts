@@ -60,17 +60,17 @@ describe('face_landmarker.task build', () => {
     expect(Buffer.compare(entry(TASK_ENTRIES.geometry), extractFaceMeshAssets(data, loader).geometry)).toBe(0);
   });
 
-  it('landmark model outputs 478 landmarks first, then the presence logit', () => {
+  it('landmark model outputs 478 landmarks (x, y, z, face flags) first, then the presence logit', () => {
     const g = readModel(entry(TASK_ENTRIES.landmarks)).subgraphs[0];
     expect(g.inputs.map((i) => g.tensors[i].shape)).toEqual([[1, 192, 192, 3]]);
     expect(g.outputs.map((i) => g.tensors[i].shape)).toEqual([
-      [1, 1, 1, 1434],
+      [1, 1, 1, 478 * 4],
       [1, 1, 1, 1],
     ]);
     expect(g.tensors[g.outputs.at(-1)!].name).toBe('presence');
   });
 
-  it('embeds the plain mesh unchanged: landmarks are the mean of the two meshes (eyes, lips, chin, irises: attention), presence the larger flag', () => {
+  it('embeds the plain mesh unchanged: landmarks are the mean of the two meshes (eyes, lips, chin, irises: attention) and carry both flags, presence the larger flag', () => {
     const model = readModel(entry(TASK_ENTRIES.landmarks));
     const g = model.subgraphs[0];
     const name = (i: number) => g.tensors[i].name;
@@ -82,7 +82,21 @@ describe('face_landmarker.task build', () => {
     expect(code(presence)).toBe(BuiltinOp.MAXIMUM);
     expect(presence.inputs!.map(name)).toEqual(['conv_faceflag', 'plain_mesh/conv2d_31']);
 
-    const mean = producer(g.outputs[0]);
+    // The landmarks with both face flags as the visibility of points 0 and 1 (face-flags-graph.ts).
+    const reshapes = [producer(g.outputs[0])];
+    expect(code(reshapes[0])).toBe(BuiltinOp.RESHAPE);
+    const withFlags = producer(reshapes[0].inputs![0]);
+    expect(code(withFlags)).toBe(BuiltinOp.CONCATENATION);
+    const [points, visibility] = withFlags.inputs!.map(producer);
+    expect([code(points), code(visibility)]).toEqual([BuiltinOp.RESHAPE, BuiltinOp.PAD]);
+    const flags = producer(producer(visibility.inputs![0]).inputs![0]);
+    expect(code(flags)).toBe(BuiltinOp.CONCATENATION);
+    expect(flags.inputs!.map(name)).toEqual(['conv_faceflag', 'plain_mesh/conv2d_31']);
+    const pad = g.tensors[visibility.inputs![1]];
+    const padBytes = model.buffers[pad.buffer!].data!;
+    expect(Array.from(new Int32Array(padBytes.buffer.slice(padBytes.byteOffset, padBytes.byteOffset + padBytes.byteLength)))).toEqual([0, 0, 0, 476, 0, 0]);
+
+    const mean = producer(points.inputs![0]);
     expect(code(mean)).toBe(BuiltinOp.ADD);
     const [hostMul, plainMul] = mean.inputs!.map(producer);
     expect([code(hostMul), code(plainMul)]).toEqual([BuiltinOp.MUL, BuiltinOp.MUL]);

@@ -2,7 +2,9 @@
 // same 192×192 input) into the refined attention graph, then
 //   landmarks = mean of the two meshes, except the points in ATTENTION_ONLY
 //               and the irises, which keep the attention model's values
-//   presence  = the larger of the two face-flag logits.
+//   presence  = the larger of the two face-flag logits (the task's own gate),
+//   and both logits ride along as the visibility of landmarks 0 and 1
+//   (face-flags-graph.ts), for the library's stricter acceptance rule.
 //
 // Why: the two networks were trained separately and their errors are partly
 // independent, so the mean lands closer to Google's 2023 model (the worst
@@ -13,6 +15,7 @@
 // The plain model's ops, tensors and weights are appended unchanged; its input
 // tensor is replaced by the host graph's input.
 import { OPTIONS_TYPE } from './builtin-options';
+import { addFlagsToLandmarks } from './face-flags-graph';
 import { GraphBuilder } from './graph-builder';
 import { LEFT_EYE, LIPS, RIGHT_EYE } from './refine-indices';
 import { MESH_LEN, OUT_LEN } from './refine-matrices';
@@ -61,7 +64,8 @@ export function ensembleWeights(): { wHost: Float32Array; wPlain: Float32Array }
 
 /**
  * Returns a copy of `host` (subgraph 0: one [1,192,192,3] input; outputs [landmarks [1,1,1,1434],
- * presence]) with the plain mesh embedded: landmarks averaged with it, presence the maximum.
+ * presence]) with the plain mesh embedded: landmarks averaged with it and carrying both face
+ * flags ([1,1,1,1912], see face-flags-graph.ts), presence the maximum.
  */
 export function addPlainMeshEnsemble(host: Model, plain: Model): Model {
   checkPlainMesh(plain);
@@ -130,6 +134,6 @@ export function addPlainMeshEnsemble(host: Model, plain: Model): Model {
   const presence = b.tensor('presence', [...(tensors[hostPresence].shape ?? [1, 1, 1, 1])]);
   b.op(BuiltinOp.MAXIMUM, [hostPresence, plainPresence], [presence], { type: OPTIONS_TYPE.MaximumMinimumOptions, values: [] });
 
-  model.subgraphs[0].outputs = [landmarks, presence];
+  model.subgraphs[0].outputs = [addFlagsToLandmarks(b, landmarks, hostPresence, plainPresence), presence];
   return model;
 }

@@ -1,13 +1,14 @@
 import { FaceLandmarker, type FaceLandmarkerResult, type NormalizedLandmark } from '@mediapipe/tasks-vision';
 import { FaceReshapeError } from '../errors.js';
 import { diagnoseAssets, modelUrlOf, requireSimd, wasmFilesetOf, type AssetOptions } from './assets.js';
+import { DEFAULT_MIN_FACE_CONFIDENCE, SECOND_LOOK_SCALE, SECOND_LOOK_SIDE, faceConfidence, passes, sameFace } from './acceptance.js';
 import { GlWatch } from './gl-watch.js';
 import { sizeOf, type DecodedSource } from '../types.js';
 import type { Face } from '../types.js';
 import { landmarkBox } from './box.js';
 import { mergeFaces } from './merge.js';
 import { poseFromMatrix } from './pose.js';
-import { planTiles, type TilePlanOptions, type TileRect } from './tiling.js';
+import { cropAround, planTiles, type TilePlanOptions, type TileRect } from './tiling.js';
 
 export type DetectableSource = DecodedSource;
 
@@ -17,14 +18,25 @@ export interface LandmarkDetectorOptions extends AssetOptions {
   /** Most faces returned per image (default 4). */
   maxFaces?: number;
   minDetectionConfidence?: number;
+  /** The task's own presence gate (default 0.5), applied before `minFaceConfidence`. */
   minPresenceConfidence?: number;
+  /**
+   * Lowest face score (`Face.confidence`, in [0, 1]) a face needs to be returned (default 0.65,
+   * chosen from the precision/recall curve in test/data/detection/README.md). Lower finds more
+   * faces that are small or strongly turned, and more faces where there are none; higher the
+   * reverse. Faces of a bundle that reports no score (Google's official one) are not filtered.
+   * In IMAGE mode every face must also pass a second look (src/landmarks/acceptance.ts): found again,
+   * in the same place, in a crop three times its size.
+   */
+  minFaceConfidence?: number;
   /**
    * Detection threshold for the tile pass (default 0.6). Stricter than the full-image pass: tiles
    * show the detector many small, busy patches, and at 0.5 a rocket's exhaust passed for a face.
    */
   tileMinDetectionConfidence?: number;
   /**
-   * Second detection pass over overlapping tiles for small faces (IMAGE mode only).
+   * Second detection pass over overlapping tiles for small faces (IMAGE mode only); its faces are
+   * scored and looked at again like the full image's.
    * 'auto' (default) tiles when the image is large enough for faces to be missed, unless it is a
    * portrait (a face found at least a quarter of the shorter side wide); tile options
    * (`{ minFaceSize, tileToFace, maxTiles }`) always tile; 'off' never.
@@ -48,6 +60,7 @@ export class LandmarkDetector {
   private main: Watched | null;
   private closedByCaller = false;
   private readonly maxFaces: number;
+  private readonly minConfidence: number;
   private readonly tiling: 'off' | TilePlanOptions;
   /** 'auto' skips the tile pass for portraits (see needsTiles); explicit tile options always tile. */
   private readonly tilingAuto: boolean;
@@ -59,13 +72,14 @@ export class LandmarkDetector {
   lastTileCount = 0;
 
   private readonly options: LandmarkDetectorOptions;
-  /** A second landmarker with the stricter tile threshold, made on first need. */
+  /** A second landmarker (tile pass, second looks) with the stricter tile threshold, made on first need. */
   private tileLandmarker: Promise<Watched> | null = null;
 
   private constructor(main: Watched, opts: LandmarkDetectorOptions) {
     this.main = main;
     this.options = opts;
     this.maxFaces = opts.maxFaces ?? 4;
+    this.minConfidence = opts.minFaceConfidence ?? DEFAULT_MIN_FACE_CONFIDENCE;
     this.mode = opts.runningMode ?? 'IMAGE';
     this.tiling = opts.tiling === 'off' ? 'off' : typeof opts.tiling === 'object' ? opts.tiling : {};
     this.tilingAuto = opts.tiling === undefined || opts.tiling === 'auto';
@@ -75,6 +89,10 @@ export class LandmarkDetector {
     const maxFaces = opts.maxFaces ?? 4;
     if (!Number.isInteger(maxFaces) || maxFaces < 1) {
       throw new FaceReshapeError('INVALID_ARGUMENT', `maxFaces must be a positive integer, got ${String(opts.maxFaces)}.`);
+    }
+    const minFace = opts.minFaceConfidence ?? DEFAULT_MIN_FACE_CONFIDENCE;
+    if (typeof minFace !== 'number' || !(minFace >= 0 && minFace <= 1)) {
+      throw new FaceReshapeError('OUT_OF_RANGE', `minFaceConfidence must be a number in [0, 1], got ${String(opts.minFaceConfidence)}.`);
     }
     return new LandmarkDetector(await createLandmarker(opts, opts.minDetectionConfidence ?? 0.5), opts);
   }
@@ -104,7 +122,12 @@ export class LandmarkDetector {
     if (this.mode !== 'VIDEO') throw new FaceReshapeError('INTERNAL', 'detectForVideo() needs runningMode VIDEO.');
     const { width, height } = sizeOf(source);
     const result = trusted(main, () => main.lm.detectForVideo(source, timestampMs));
-    return toFaces(result, width, height, { x: 0, y: 0, w: width, h: height }, this.videoFaces);
+    const faces = toFaces(result, width, height, { x: 0, y: 0, w: width, h: height }, this.videoFaces);
+    // Drop the faces that fail in place, keeping the array (and its Face objects) for the next frame.
+    let kept = 0;
+    for (const f of faces) if (passes(f, this.minConfidence)) [faces[kept++]] = [f];
+    faces.length = kept;
+    return faces;
   }
 
   /**
@@ -146,20 +169,16 @@ export class LandmarkDetector {
     const main = this.open();
     if (this.mode !== 'IMAGE') throw new FaceReshapeError('INTERNAL', 'detect() needs runningMode IMAGE; use detectForVideo() for VIDEO mode.');
     const { width, height } = sizeOf(source);
-    let faces = toFaces(
-      trusted(main, () => main.lm.detect(source)),
-      width,
-      height,
-      { x: 0, y: 0, w: width, h: height },
-    );
+    const whole = { x: 0, y: 0, w: width, h: height };
+    const found = toFaces(trusted(main, () => main.lm.detect(source)), width, height, whole).filter((f) => passes(f, this.minConfidence));
+    let faces = await this.confirmed(source, found, width, height);
     this.lastTileCount = 0;
     const tiles = this.tiling !== 'off' && faces.length < this.maxFaces && (!this.tilingAuto || !isPortrait(faces, width, height)) ? planTiles(width, height, this.tiling) : [];
     if (tiles.length) {
-      this.tileLandmarker ??= createLandmarker(this.options, this.options.tileMinDetectionConfidence ?? 0.6);
-      const tileLm = await this.tileLandmarker;
-      this.open();
+      const tileLm = await this.secondLandmarker();
       this.lastTileCount = tiles.length;
-      faces = mergeFaces(faces, this.detectTiles(tileLm, source, tiles));
+      const fresh = mergeFaces(faces, this.detectTiles(tileLm, source, tiles)).slice(faces.length);
+      faces = faces.concat(await this.confirmed(source, fresh, width, height));
     }
     return faces.slice(0, this.maxFaces);
   }
@@ -173,18 +192,62 @@ export class LandmarkDetector {
   private detectTiles(tileLm: Watched, source: DetectableSource, tiles: TileRect[]): Face[] {
     const found: Array<{ face: Face; margin: number }> = [];
     for (const t of tiles) {
-      if (!this.tileCanvas || this.tileCanvas.width !== t.w || this.tileCanvas.height !== t.h) this.tileCanvas = new OffscreenCanvas(t.w, t.h);
-      const ctx = this.tileCanvas.getContext('2d', { willReadFrequently: false })!;
-      ctx.clearRect(0, 0, t.w, t.h);
-      drawSource(ctx, source, t);
-      const tile = this.tileCanvas;
-      for (const face of toFaces(trusted(tileLm, () => tileLm.lm.detect(tile)), t.w, t.h, t)) {
-        found.push({ face, margin: edgeMargin(face.box, t) });
+      for (const face of this.detectIn(tileLm, source, t)) {
+        if (passes(face, this.minConfidence)) found.push({ face, margin: edgeMargin(face.box, t) });
       }
     }
     // A face seen whole (far from its tile's edges) beats the same face cut by a tile border.
     found.sort((a, b) => b.margin - a.margin);
     return mergeFaces([], found.filter((f) => f.margin > 0.02).map((f) => f.face));
+  }
+
+  /**
+   * The candidates that a second look confirms (acceptance.ts): found again, landmarks in place, in
+   * a crop around them. Where that crop is the whole image the second look would repeat the first
+   * exactly, so it is skipped. A confirmed face keeps its first landmarks and score.
+   */
+  private async confirmed(source: DetectableSource, candidates: Face[], width: number, height: number): Promise<Face[]> {
+    if (!candidates.length) return candidates;
+    // ImageData cannot be drawn scaled: look at a bitmap of it.
+    const drawable = source instanceof ImageData ? await createImageBitmap(source) : source;
+    try {
+      const out: Face[] = [];
+      for (const face of candidates) {
+        const crop = cropAround(face.box, width, height, SECOND_LOOK_SCALE);
+        if ((crop.w === width && crop.h === height) || sameFace(face, this.detectIn(await this.secondLandmarker(), drawable, crop, SECOND_LOOK_SIDE))) out.push(face);
+      }
+      return out;
+    } finally {
+      if (drawable !== source) (drawable as ImageBitmap).close();
+    }
+  }
+
+  /**
+   * The landmarker of the tile pass and the second looks, made on first need. Not the main one:
+   * a landmarker fed images of another size between two full images re-allocates its buffers for
+   * each, which tripled detect() on a 1080p photo (73 → 230–320 ms on SwiftShader).
+   */
+  private async secondLandmarker(): Promise<Watched> {
+    this.tileLandmarker ??= createLandmarker(this.options, this.options.tileMinDetectionConfidence ?? 0.6);
+    const lm = await this.tileLandmarker;
+    this.open();
+    return lm;
+  }
+
+  /**
+   * Faces in the rect `t` of the source, in source pixels. The rect is drawn `side` px square if
+   * given (it is square then; not for ImageData), else at its own size.
+   */
+  private detectIn(lm: Watched, source: DetectableSource, t: TileRect, side?: number): Face[] {
+    const w = side ?? t.w;
+    const h = side ?? t.h;
+    if (!this.tileCanvas || this.tileCanvas.width !== w || this.tileCanvas.height !== h) this.tileCanvas = new OffscreenCanvas(w, h);
+    const canvas = this.tileCanvas;
+    const ctx = canvas.getContext('2d', { willReadFrequently: false })!;
+    ctx.clearRect(0, 0, w, h);
+    drawSource(ctx, source, t, w, h);
+    // Landmarks come back relative to the canvas, i.e. to `t`, whatever its drawn size.
+    return toFaces(trusted(lm, () => lm.lm.detect(canvas)), t.w, t.h, t);
   }
 }
 
@@ -262,9 +325,10 @@ function isPortrait(faces: readonly Face[], width: number, height: number): bool
   return faces.some((f) => f.box[2] - f.box[0] >= 0.25 * side);
 }
 
-function drawSource(ctx: OffscreenCanvasRenderingContext2D, source: DetectableSource, t: TileRect): void {
+/** Draws the rect `t` of the source into the canvas at w×h (ImageData: only at its own size). */
+function drawSource(ctx: OffscreenCanvasRenderingContext2D, source: DetectableSource, t: TileRect, w: number, h: number): void {
   if (source instanceof ImageData) ctx.putImageData(source, -t.x, -t.y, t.x, t.y, t.w, t.h);
-  else ctx.drawImage(source as CanvasImageSource, t.x, t.y, t.w, t.h, 0, 0, t.w, t.h);
+  else ctx.drawImage(source as CanvasImageSource, t.x, t.y, t.w, t.h, 0, 0, w, h);
 }
 
 /** Distance of the box from the tile's border, relative to the box size. */
@@ -284,7 +348,7 @@ function toFaces(result: FaceLandmarkerResult, w: number, h: number, frame: Tile
   const n = result.faceLandmarks.length;
   for (let i = 0; i < n; i++) {
     const lms: NormalizedLandmark[] = result.faceLandmarks[i];
-    const face: Face = out[i] ?? { landmarks: [], box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 } };
+    const face: Face = out[i] ?? { landmarks: [], box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 }, confidence: NaN };
     out[i] = face;
     const landmarks = face.landmarks;
     landmarks.length = lms.length;
@@ -297,6 +361,7 @@ function toFaces(result: FaceLandmarkerResult, w: number, h: number, frame: Tile
     landmarkBox(landmarks, face.box);
     const matrix = result.facialTransformationMatrixes?.[i]?.data;
     face.pose = matrix ? poseFromMatrix(matrix) : { yaw: 0, pitch: 0, roll: 0 };
+    face.confidence = faceConfidence(lms);
   }
   out.length = n;
   return out;

@@ -51,3 +51,18 @@ function gridFor(width: number, height: number, tile: number): TileRect[] {
   for (const y of axis(height, th)) for (const x of axis(width, tw)) out.push({ x, y, w: tw, h: th });
   return out;
 }
+
+/**
+ * A square crop `scale` times the box's larger side, centred on it and moved (then, if need be,
+ * shrunk) to lie inside the image: the second look at a tile-pass candidate.
+ */
+export function cropAround(box: readonly [number, number, number, number], width: number, height: number, scale: number): TileRect {
+  const side = Math.round(Math.min(scale * Math.max(box[2] - box[0], box[3] - box[1]), width, height));
+  const clamp = (v: number, max: number) => Math.round(Math.min(Math.max(v, 0), max));
+  return {
+    x: clamp((box[0] + box[2]) / 2 - side / 2, width - side),
+    y: clamp((box[1] + box[3]) / 2 - side / 2, height - side),
+    w: side,
+    h: side,
+  };
+}

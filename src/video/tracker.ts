@@ -4,7 +4,7 @@ import { boxIou, landmarkBox } from '../landmarks/box.js';
 
 /** Copies of faces (the tracker rewrites its own every frame), for callers that keep them. */
 export function copyFaces(faces: readonly Face[]): Face[] {
-  return faces.map((f) => ({ landmarks: f.landmarks.map((p) => [p[0], p[1], p[2]] as Point3), box: [...f.box] as Face['box'], pose: { ...f.pose } }));
+  return faces.map((f) => ({ landmarks: f.landmarks.map((p) => [p[0], p[1], p[2]] as Point3), box: [...f.box] as Face['box'], pose: { ...f.pose }, confidence: f.confidence }));
 }
 
 export interface FaceTrackerOptions extends OneEuroOptions {
@@ -39,7 +39,7 @@ interface Track {
   smooth: Float64Array;
   pose3: Float64Array;
   /** The face object handed out; its arrays are rewritten every frame (no allocation). */
-  face: { id: number; landmarks: Point3[]; box: [number, number, number, number]; pose: HeadPose };
+  face: { id: number; landmarks: Point3[]; box: [number, number, number, number]; pose: HeadPose; confidence: number };
 }
 
 /**
@@ -81,7 +81,7 @@ export class FaceTracker {
         raw: new Float64Array(POINTS * 3),
         smooth: new Float64Array(POINTS * 3),
         pose3: new Float64Array(3),
-        face: { id: 0, landmarks, box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 } },
+        face: { id: 0, landmarks, box: [0, 0, 0, 0], pose: { yaw: 0, pitch: 0, roll: 0 }, confidence: NaN },
       });
     }
   }
@@ -219,5 +219,6 @@ export class FaceTracker {
     f.pose.yaw = pose[0];
     f.pose.pitch = pose[1];
     f.pose.roll = pose[2];
+    f.confidence = det.confidence;
   }
 }

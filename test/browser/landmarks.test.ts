@@ -1,33 +1,36 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { usePage } from '../support/browser';
-import { HAS_OFFICIAL_MODEL, HAS_SHARED, SHARED_FIXTURES, SKIP_SHARED_MSG } from '../support/env';
+import { HAS_OFFICIAL_MODEL, HAS_SHARED, ROOT, SHARED_FIXTURES } from '../support/env';
 
 /**
  * The default (offline-built) bundle against Google's official one, in real Chromium with the real
- * tasks-vision wasm. Per-fixture figures are printed so the closing note can quote them.
+ * tasks-vision wasm. Per-fixture figures are printed so the closing note can quote them. Face counts
+ * are checked against the labelled set (test/data/detection/labels.json, true faces judged by eye),
+ * never against either model's output.
  */
+const labels: { faces: Array<{ shared: string; faces: Box[]; partial?: Box[] }> } = JSON.parse(
+  readFileSync(resolve(ROOT, 'test/data/detection/labels.json'), 'utf8'),
+);
+type Box = [number, number, number, number];
+const truth = new Map(labels.faces.map((l) => [l.shared.split('/').pop()!, [...l.faces, ...(l.partial ?? [])]]));
+
 /**
- * Where the two bundles disagree on the same detector crop: measured, not tuned. Each entry is
- * asserted exactly (counts) or as a bound just above the measured figure (distances), so any
- * change, better or worse, shows up.
- * face11: the two 26-px children score > 0.95 presence with both 2020 heads in our bundle (the
- * attention mesh's and the plain mesh's); Google's 2023 mesh scores them < 0.1.
+ * How far our landmarks may lie from Google's (mean distance): 2 % of the face width plus one image
+ * pixel (both networks regress points on crops resampled from the image, so on a 40-px face one
+ * pixel of disagreement is 2.5 % by itself).
  */
-const KNOWN_COUNT_DIFFERENCES: Record<string, { ours: number; google: number }> = {
-  'face11_three_girls_horse_tiny.jpg': { ours: 2, google: 0 },
-};
+const limit = (faceWidth: number) => 0.02 + 1 / faceWidth;
 /**
- * face15: a strongly turned face (hair over the far side). Our ensemble's landmarks are 6.5 % of face
- * width from Google's, but Google's own VIDEO-mode re-fit on the same still moves 3–3.8 % away from
- * its IMAGE-mode answer: on this face the models' uncertainty is that large. (Before the ensemble the
- * attention head alone missed this face; face21's 40-px faces needed 3.5 % and now pass at 3 %.)
+ * Outside that promise, documented in models/README.md: face15, a woman looking over her shoulder
+ * (yaw 33°, hair over the far side), where the 2020 meshes and Google's 2023 one disagree by 6.5 %
+ * of the face width (8.4 % on the half nearer the camera, so it is not the hidden side alone). The
+ * test keeps it from getting worse than documented.
  */
-const DISTANCE_LIMIT: Record<string, number> = { 'face15_woman_over_shoulder_yaw.png': 0.07 };
+const DOCUMENTED_LIMIT: Record<string, number> = { 'face15_woman_over_shoulder_yaw.png': 0.065 };
 
 const faces = HAS_SHARED ? readdirSync(resolve(SHARED_FIXTURES, 'faces')).sort() : [];
-const negatives = HAS_SHARED ? readdirSync(resolve(SHARED_FIXTURES, 'negatives')).sort() : [];
 
 interface Detected {
   width: number;
@@ -82,55 +85,47 @@ describe('landmarks: offline-built bundle in headless Chromium', () => {
     expect(meanDistance(cpu.faces[0].landmarks, gpu.faces[0].landmarks) / fw).toBeLessThan(0.02);
   });
 
-  it.skipIf(!HAS_SHARED || !HAS_OFFICIAL_MODEL)('matches Google’s bundle: same face count, landmarks within 3 % of face width', async () => {
+  it.skipIf(!HAS_SHARED || !HAS_OFFICIAL_MODEL)('finds every face Google’s bundle finds, only labelled faces, landmarks within 2 % of face width + 1 px of Google’s (face15: as documented)', async () => {
     const rows: string[] = [];
+    let compared = 0;
     for (const f of faces) {
       const url = '/fixtures/faces/' + f;
       const ours = await detect(url, 'ours', OURS);
       const google = await detect(url, 'google', GOOGLE);
-      const known = KNOWN_COUNT_DIFFERENCES[f];
-      if (known) expect([ours.faces.length, google.faces.length], `${f}: known presence disagreement`).toEqual([known.ours, known.google]);
-      else expect(ours.faces.length, `${f}: face count`).toBe(google.faces.length);
+      // Both bundles, no tiling: every face either finds is a labelled (real) face.
+      for (const [who, r] of [['ours', ours], ['google', google]] as const) {
+        for (const face of r.faces) expect(isLabelled(f, face.box), `${f}: ${who} found a face the labels do not have at ${face.box.map(Math.round)}`).toBe(true);
+      }
       const dists: string[] = [];
       for (const g of google.faces) {
         const o = bestMatch(g.box, ours.faces);
-        if (known && !o) continue;
         expect(o, `${f}: a face of Google's has no match in ours`).toBeTruthy();
         const fw = dist(g.landmarks[234], g.landmarks[454]);
         const rel = meanDistance(o!.landmarks, g.landmarks) / fw;
-        dists.push((rel * 100).toFixed(2) + '%');
-        expect(rel, `${f}: mean landmark distance / face width`).toBeLessThanOrEqual(DISTANCE_LIMIT[f] ?? 0.03);
+        const max = DOCUMENTED_LIMIT[f] ?? limit(fw);
+        dists.push(`${(rel * 100).toFixed(2)}% (limit ${(max * 100).toFixed(2)}%, w ${fw.toFixed(0)} px)`);
+        expect(rel, `${f}: mean landmark distance / face width`).toBeLessThanOrEqual(max);
+        compared++;
       }
       rows.push(`${f.padEnd(44)} faces ours ${ours.faces.length} google ${google.faces.length}  dist ${dists.join(' ') || '-'}  detect ${ours.ms.toFixed(0)} ms (google ${google.ms.toFixed(0)} ms)`);
     }
     console.log('per-fixture landmarks, ours vs Google (CPU delegate, no tiling):\n' + rows.join('\n'));
+    // Google's bundle finds the fixtures' large faces: the comparison covers them all (19 faces on 13 photos).
+    expect(compared).toBeGreaterThanOrEqual(15);
   });
 
-  it.skipIf(!HAS_SHARED)('finds no face on images without one, with or without tiling', async () => {
-    for (const f of negatives) {
-      const url = '/fixtures/negatives/' + f;
-      expect((await detect(url, 'ours', OURS)).faces, f).toHaveLength(0);
-      expect((await detect(url, 'ours-tiled', OURS_TILED)).faces, f + ' (tiled)').toHaveLength(0);
-    }
-  });
-
-  it.skipIf(!HAS_SHARED || !HAS_OFFICIAL_MODEL)('tiling finds small faces Google’s bundle misses, and keeps every full-image face', async () => {
-    const expectations: Array<[string, number, number]> = [
-      // file, Google's count without tiling (exact), our minimum with tiling
-      ['face11_three_girls_horse_tiny.jpg', 0, 2],
-      ['face16_soccer_small_turned.jpg', 0, 2],
-      ['face17_girl_with_dog_yaw.jpg', 0, 1],
-      ['face21_classroom_many_small.jpg', 2, 8],
-    ];
+  it.skipIf(!HAS_SHARED || !HAS_OFFICIAL_MODEL)('tiling finds labelled small faces Google’s bundle misses, and keeps every full-image face', async () => {
     const rows: string[] = [];
-    for (const [f, googleCount, min] of expectations) {
+    for (const f of ['face11_three_girls_horse_tiny.jpg', 'face16_soccer_small_turned.jpg', 'face17_girl_with_dog_yaw.jpg', 'face21_classroom_many_small.jpg']) {
       const url = '/fixtures/faces/' + f;
       const google = await detect(url, 'google', GOOGLE);
       const full = await detect(url, 'ours', OURS);
       const tiled = await detect(url, 'ours-tiled', OURS_TILED);
       const tiles = await page().page.evaluate(() => (window as any).detectors['ours-tiled'].lastTileCount);
-      expect(google.faces.length, `${f}: Google without tiling`).toBe(googleCount);
-      expect(tiled.faces.length, `${f}: ours with tiling`).toBeGreaterThanOrEqual(min);
+      const missedByGoogle = tiled.faces.filter((t) => !bestMatch(t.box, google.faces));
+      // Real faces (labelled) that Google's bundle does not find.
+      expect(missedByGoogle.length, `${f}: faces tiling finds beyond Google's`).toBeGreaterThan(0);
+      for (const face of tiled.faces) expect(isLabelled(f, face.box), `${f}: tiled face at ${face.box.map(Math.round)} is not labelled`).toBe(true);
       for (const face of full.faces) expect(bestMatch(face.box, tiled.faces), `${f}: full-image face kept`).toBeTruthy();
       rows.push(`${f.padEnd(40)} google ${google.faces.length}  ours full ${full.faces.length}  ours tiled ${tiled.faces.length} (${tiles} tiles, ${tiled.ms.toFixed(0)} ms vs ${full.ms.toFixed(0)} ms untiled)`);
     }
@@ -188,6 +183,13 @@ describe('landmarks: offline-built bundle in headless Chromium', () => {
     expect(res).toBe('CLOSED');
   });
 });
+
+/** The box's centre lies in a labelled face (or partly hidden face) of that photo. */
+function isLabelled(file: string, box: number[]): boolean {
+  const cx = (box[0] + box[2]) / 2;
+  const cy = (box[1] + box[3]) / 2;
+  return (truth.get(file) ?? []).some((b) => cx >= b[0] && cx <= b[2] && cy >= b[1] && cy <= b[3]);
+}
 
 type P = [number, number, number];
 function dist(a: P, b: P): number {

@@ -17,9 +17,9 @@ export const SKIP_SHARED_MSG = `../shared/fixtures not found next to the repo ($
 
 if (!HAS_SHARED) console.warn(SKIP_SHARED_MSG);
 
-/** Mounts every browser test uses: shared fixtures (when present), our own fixtures, the reference model. */
+/** Mounts every browser test uses: shared fixtures (when present), our own fixtures and data, the reference model. */
 export function testMounts(): Record<string, string> {
-  const m: Record<string, string> = { '/test-fixtures/': resolve(ROOT, 'test', 'fixtures') };
+  const m: Record<string, string> = { '/test-fixtures/': resolve(ROOT, 'test', 'fixtures'), '/test-data/': resolve(ROOT, 'test', 'data') };
   if (HAS_SHARED) m['/fixtures/'] = SHARED_FIXTURES;
   if (HAS_OFFICIAL_MODEL) m['/ref-models/'] = resolve(SHARED, 'models');
   return m;

@@ -7,6 +7,7 @@ export interface PageFace {
   landmarks: [number, number, number][];
   box: [number, number, number, number];
   pose: { yaw: number; pitch: number; roll: number };
+  confidence: number;
 }
 
 /** Reshapes an image for every request and re-detects landmarks on each output. */

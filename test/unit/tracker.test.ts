@@ -17,7 +17,7 @@ function face(cx: number, cy: number, w: number, noise = 0, seed = 1): Face {
   for (const [x, y] of landmarks) {
     x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
   }
-  return { landmarks, box: [x0, y0, x1, y1], pose: { yaw: 0, pitch: 0, roll: 0 } };
+  return { landmarks, box: [x0, y0, x1, y1], pose: { yaw: 0, pitch: 0, roll: 0 }, confidence: 1 };
 }
 
 describe('FaceTracker', () => {

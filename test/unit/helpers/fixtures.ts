@@ -40,6 +40,7 @@ export function rollFace(face: Face, deg: number, cx: number, cy: number): Face 
     landmarks,
     box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
     pose: { ...face.pose, roll: face.pose.roll + deg },
+    confidence: face.confidence,
   };
 }
 
@@ -48,5 +49,5 @@ export function scaleFace(face: Face, k: number, cx: number, cy: number, ox = 0,
   const landmarks = face.landmarks.map(([x, y, z]) => [cx + k * (x - cx) + ox, cy + k * (y - cy) + oy, z * k] as [number, number, number]);
   const xs = landmarks.map((p) => p[0]);
   const ys = landmarks.map((p) => p[1]);
-  return { landmarks, box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], pose: { ...face.pose } };
+  return { landmarks, box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], pose: { ...face.pose }, confidence: face.confidence };
 }
