@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseEditField } from '../../src/compat/edit-fields';
+import { CLOUD_CODE_OF } from '../../src/compat/envelope';
 import { RESULT_NAME, ResultStore } from '../../packages/face-reshape/src/serve/store';
 
 const TMP = mkdtempSync(join(tmpdir(), 'face-reshape-store-'));
@@ -53,7 +54,7 @@ describe('result store', () => {
 });
 
 describe('edit fields', () => {
-  it('reads NAME:X and NAME=X with names or ids; rejects the rest with contract codes', () => {
+  it('reads NAME:X and NAME=X with names or ids; rejects the rest with native codes that map to the contract's', () => {
     expect(parseEditField('slim_face:0.6')).toEqual({ shape: 'slim_face', strength: 0.6 });
     expect(parseEditField(' 8 = -0.3 ')).toEqual({ shape: 8, strength: -0.3 });
     const code = (v: string) => {
@@ -61,13 +62,14 @@ describe('edit fields', () => {
         parseEditField(v);
         return 'ok';
       } catch (e) {
-        return (e as { code: string }).code;
+        const native = (e as { code: keyof typeof CLOUD_CODE_OF }).code;
+        return `${native} ${CLOUD_CODE_OF[native]}`;
       }
     };
-    expect(code('slim_face')).toBe('ERROR_INVALID_PARAMETER');
-    expect(code('slim_face:abc')).toBe('ERROR_INVALID_PARAMETER');
-    expect(code('slim_face:1.5')).toBe('UNSUPPORTED_PARAMETER_VALUES');
-    expect(code('22:0.5')).toBe('UNSUPPORTED_PARAMETER_VALUES');
-    expect(code('nose:0.5')).toBe('UNSUPPORTED_PARAMETER_VALUES');
+    expect(code('slim_face')).toBe('INVALID_ARGUMENT ERROR_INVALID_PARAMETER');
+    expect(code('slim_face:abc')).toBe('INVALID_ARGUMENT ERROR_INVALID_PARAMETER');
+    expect(code('slim_face:1.5')).toBe('OUT_OF_RANGE UNSUPPORTED_PARAMETER_VALUES');
+    expect(code('22:0.5')).toBe('OUT_OF_RANGE UNSUPPORTED_PARAMETER_VALUES');
+    expect(code('nose:0.5')).toBe('OUT_OF_RANGE UNSUPPORTED_PARAMETER_VALUES');
   });
 });
