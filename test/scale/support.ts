@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -24,6 +24,9 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Debian puts nginx in /usr/sbin, which a user's PATH may lack. */
+const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -118,9 +121,9 @@ export async function startNginx(dir: string, upstreamPorts: number[], port?: nu
   const file = join(dir, 'nginx.conf');
   writeFileSync(file, conf);
   const args = ['-p', dir, '-c', file, '-e', join(dir, 'error.log'), '-g', `daemon off; pid ${join(dir, 'nginx.pid')};`];
-  const check = spawnSync('nginx', ['-t', ...args], { encoding: 'utf8' });
+  const check = spawnSync(NGINX, ['-t', ...args], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`);
-  const p = own(spawn('nginx', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const p = own(spawn(NGINX, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   const url = `http://127.0.0.1:${port}`;
   await waitFor('nginx', async () => {
     if (p.proc.exitCode !== null) throw new Error(`nginx exited:\n${p.output()}\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
