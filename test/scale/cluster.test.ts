@@ -18,7 +18,7 @@ let redis: RedisProc;
 let nginx: NginxProc;
 let a: Instance;
 let b: Instance;
-/** Outside nginx, with a 3 s TTL, for the expiry test. */
+/** Outside nginx, with a 3 s TTL and no queue: for the expiry test and the batch client's own retries. */
 let c: Instance;
 const trees: number[] = [];
 const FACE: [number, number, number, number] = [0.3, 0.2, 0.7, 0.65];
@@ -86,7 +86,7 @@ beforeAll(async () => {
   redis = await startRedis(join(dir, 'redis'));
   const [pA, pB, pC, pN] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const common = ['--result-ttl', '10m', '--public-url', `http://127.0.0.1:${pN}`];
-  [a, b, c] = await Promise.all([startInstance(pA, redis.url, common), startInstance(pB, redis.url, common), startInstance(pC, redis.url, ['--result-ttl', '3s'])]);
+  [a, b, c] = await Promise.all([startInstance(pA, redis.url, common), startInstance(pB, redis.url, common), startInstance(pC, redis.url, ['--result-ttl', '3s', '--queue', '0'])]);
   trees.push(...processTree(a.proc.pid!), ...processTree(b.proc.pid!), ...processTree(c.proc.pid!));
   nginx = await startNginx(join(dir, 'nginx'), [pA, pB], pN);
 });
@@ -252,6 +252,39 @@ describe('two instances behind nginx, results in Redis', () => {
       expect(readMark(d.bytes)).toBe(r.id);
     }
     expect((await fetch(a.url + '/readyz')).status).toBe(200);
+  });
+
+  it("batch client against one instance with no queue: it retries the server's 503s after their Retry-After and finishes; against nothing, it retries network errors with backoff, then reports the files failed", async () => {
+    const inDir = join(dir, 'retry-in');
+    const outDir = join(dir, 'retry-out');
+    mkdirSync(inDir);
+    for (let i = 0; i < 6; i++) writeFileSync(join(inDir, `r${i}.png`), markedPortrait(300 + i));
+    const run = (endpoint: string, extra: string[] = []) =>
+      new Promise<{ code: number | null; out: string; err: string }>((ok) => {
+        const p = spawn(process.execPath, [BIN, 'batch', '--endpoint', endpoint, '--out-dir', outDir, '--shape', '2', '--strength', '0.8', ...extra, inDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.stderr.on('data', (d) => (err += d));
+        p.once('exit', (code) => ok({ code, out, err }));
+      });
+
+    const busy = await run(c.url, ['--concurrency', '4', '--retries', '30']);
+    expect(busy.code, busy.out + busy.err).toBe(0);
+    // Pool 1, queue 0: most of 4 concurrent requests are refused 503 with Retry-After: 2, and waited for.
+    expect(busy.err).toMatch(/HTTP 503; retrying in 2\.0 s/);
+    expect(busy.out).toMatch(/6 files: 6 done, 0 skipped \(already done\), 0 failed, [1-9]\d* retries/);
+    for (let i = 0; i < 6; i++) expect(readMark(readFileSync(join(outDir, `r${i}.png`)))).toBe(300 + i);
+
+    rmSync(outDir, { recursive: true });
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const down = await run(nobody, ['--concurrency', '2', '--retries', '2', '--json']);
+    expect(down.code).toBe(1);
+    expect(down.err).toMatch(/network error.*retrying in \d\.\d s/);
+    const summary = JSON.parse(down.out);
+    expect(summary).toMatchObject({ files: 6, done: 0, failed: 6, retries: 12 });
+    expect(summary.failures[0].error_msg).toMatch(/gave up after 3 attempts: network error/);
+    expect(readdirSync(outDir)).toEqual([]);
   });
 
   it('a result expires when its TTL says (an instance with a 3 s TTL): its Redis key has the TTL as expiry, and after it the URL answers 404 on every instance and through nginx', async () => {
