@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../packages/face-reshape/src/cli/args';
+import { serveOptionsFromCli } from '../../packages/face-reshape/src/cli/serve';
 import { RedisResultStore, StoreUnavailableError } from '../../packages/face-reshape/src/serve/redis-store';
 import { startRedis, type RedisProc } from './support';
 
@@ -105,5 +107,17 @@ describe('RedisResultStore', () => {
     expect(await s.waitReady(10_000)).toBe(true);
     expect((await s.get(name))?.bytes[0]).toBe(9); // kept across the restart (append-only file)
     expect(await s.ping()).toBe(true);
+  });
+});
+
+describe('serve --results-redis', () => {
+  it('takes a redis:// URL from the flag or FACE_RESHAPE_RESULTS_REDIS, refuses other values (without echoing a password) and --results-dir beside it', () => {
+    expect(serveOptionsFromCli({ 'results-redis': 'redis://10.0.0.5:6379/2' }).resultsRedis).toBe('redis://10.0.0.5:6379/2');
+    expect(serveOptionsFromCli({}, { FACE_RESHAPE_RESULTS_REDIS: 'rediss://:pw@cache:6380' }).resultsRedis).toBe('rediss://:pw@cache:6380');
+    expect(serveOptionsFromCli({}).resultsRedis).toBeUndefined();
+    expect(() => serveOptionsFromCli({ 'results-redis': 'http://cache:6379' })).toThrow(UsageError);
+    expect(() => serveOptionsFromCli({ 'results-redis': 'redis://:secret@cache:6379/0/x' })).toThrow(/redis:\/\/:\*\*\*@cache/);
+    expect(() => serveOptionsFromCli({ 'results-redis': 'redis://:secret@cache:6379/0/x' })).not.toThrow(/secret/);
+    expect(() => serveOptionsFromCli({ 'results-redis': 'redis://cache:6379/0', 'results-dir': '/tmp/x' })).toThrow(/exclude each other/);
   });
 });

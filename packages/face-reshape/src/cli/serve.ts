@@ -117,6 +117,11 @@ export async function runServe(inputs: string[], opts: ServeCliOptions): Promise
       ` (pool ${server.pool.size}, queue ${server.pool.maxQueue}, results ${'where' in server.store ? server.store.where : (server.store.dir ?? 'in memory')} for ${Math.round(server.store.ttlMs / 1000)} s` +
       `${options.apiKey ? ', API key required' : ''}${options.corsOrigins?.length ? `, CORS: ${options.corsOrigins.join(' ')}` : ''})\n`,
   );
+  // [scale-out] a Redis that is not up yet is no reason to exit (it may start after us), but say so.
+  if ('where' in server.store) {
+    const { where } = server.store;
+    void server.store.waitReady(3000).then((ok) => ok || process.stderr.write(`face-reshape serve: warning: the results Redis (${where}) is not reachable yet; requests get 503 until it is.\n`));
+  }
   if (wild && !options.apiKey) process.stderr.write('face-reshape serve: warning: listening on all interfaces without --api-key; anyone who can reach this port can use it.\n');
 
   return new Promise<number>((resolve) => {

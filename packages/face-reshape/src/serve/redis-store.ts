@@ -12,6 +12,8 @@ import { RESULT_NAME, type StoredResult } from './store.js';
  *   have expired, and evicts the oldest results only when they are older than `minLifetimeMs`; when
  *   that is not enough, nothing is stored and the request is answered 503 (never a result that
  *   vanishes soon after its URL was given out).
+ *   The script names result keys it evicts itself, so it needs one Redis (or a primary with
+ *   replicas), not Redis Cluster.
  * - A Redis that cannot be reached (down, restarting, too slow) raises StoreUnavailableError, which
  *   the server answers 503 SERVICE_BUSY with Retry-After: commands are not queued while
  *   disconnected and time out after `commandTimeoutMs`, so a request never hangs on Redis.
