@@ -6,6 +6,7 @@ import { startRuntime } from '../packages/face-reshape/src/node/runtime';
 import { testMounts, SHARED_FIXTURES, TESTBED } from '../test/support/env';
 import { runBenchInPage, runVideoBenchInPage } from './page';
 import { benchServe } from './serve';
+import { benchScaleout, describeScaleout } from './scaleout';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -23,7 +24,8 @@ try {
   const still = await page.evaluate(runBenchInPage, source, runs, group);
   const video = await page.evaluate(runVideoBenchInPage, source, Math.max(20, runs * 2));
   const serve = await benchServe({ requests: Math.max(24, runs * 4), concurrency: 8, pool: 2 });
-  const r = { ...still, ...video, ...serve };
+  const scaleout = await benchScaleout({ requests: Math.max(24, runs * 3), concurrency: 8 }); // [scale-out] nginx + 1, then 2 instances
+  const r = { ...still, ...video, ...serve, ...scaleout };
   if (foreignRequests.length) throw new Error(`the bench page requested other hosts: ${foreignRequests.join(', ')}`);
   if (json) {
     process.stdout.write(JSON.stringify(r) + '\n');
@@ -49,6 +51,7 @@ try {
     console.log(`video_640x480_fps     ${f(r.video_640x480_fps)}   (VideoReshaper.renderFrame back to back; ${r.video_backend}, upload ${r.video_upload}, present ${r.video_present})`);
     console.log(`  per frame: detect ${r.video_detect_ms.toFixed(1)} ms, track+smooth ${r.video_track_ms.toFixed(1)} ms, field ${r.video_field_ms.toFixed(1)} ms, render ${r.video_render_ms.toFixed(1)} ms, total ${r.video_total_ms.toFixed(1)} ms`);
     console.log(`serve_throughput_rps  ${f(r.serve_throughput_rps)}   (face-reshape serve, pool 2, 8 concurrent clients; p50 ${r.serve_p50_ms.toFixed(0)} ms, p95 ${r.serve_p95_ms.toFixed(0)} ms)`);
+    for (const line of describeScaleout(scaleout)) console.log(line);
   }
 } finally {
   await rt.close();

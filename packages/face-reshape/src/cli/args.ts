@@ -5,6 +5,7 @@ export const USAGE = `face-reshape — on-device face reshaping (MediaPipe landm
 Usage:
   face-reshape detect IN... [--json] [--max-faces N] [--tiling auto|off] [--delegate cpu|gpu] [--model FILE.task]
   face-reshape reshape IN --shape S --strength X --out OUT [--edit NAME=X ...] [--json] [--backend webgpu|cpu] [--model FILE.task]
+  face-reshape batch --endpoint URL IN... --out-dir DIR --shape S --strength X [--concurrency 4]  (see face-reshape batch --help)
   face-reshape serve [--host 127.0.0.1] [--port 8787] [--api-key KEY] [--cors-origin ORIGIN ...] [--pool 2] [--queue 16] [--result-ttl 24h]
 
 Options (reshape):
@@ -23,6 +24,7 @@ Options (serve): the cloud's POST /api/portrait/effects/face-tidyup on a local p
   --pool N           pages reshaping in parallel (default 2); --queue N requests waiting (default 16)
   --result-ttl T     how long result URLs live: 90s, 30m, 24h (default 24h)
   --results-dir DIR  keep results on disk in DIR (default: memory); --results-max-mb N caps them (default 256)
+  --results-redis URL  keep results in Redis (redis://host:6379/0), shared by instances behind a balancer
   --upload-timeout T / --job-timeout T   body receive limit (default 30s) / reshape limit (default 120s)
   --public-url URL   base of data.image_url when behind a proxy;  --log  one line per request (no content)
 
@@ -60,6 +62,7 @@ export function parseCli(argv: string[]) {
       'result-ttl': { type: 'string' },
       'results-dir': { type: 'string' },
       'results-max-mb': { type: 'string' },
+      'results-redis': { type: 'string' }, // [scale-out]
       'upload-timeout': { type: 'string' },
       'job-timeout': { type: 'string' },
       'public-url': { type: 'string' },

@@ -1,5 +1,6 @@
 import { startRuntime } from '../node/runtime.js';
 import { parseCli, UsageError, USAGE } from './args.js';
+import { runBatch } from './batch.js';
 import { runDetect } from './detect.js';
 import { runReshape } from './reshape.js';
 import { runServe } from './serve.js';
@@ -7,6 +8,7 @@ import type { Runtime } from '../node/runtime.js';
 import type { Page } from 'puppeteer';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'batch') return runBatch(argv.slice(1)); // [scale-out] an HTTP client with its own options: no Chromium here
   let parsed;
   try {
     parsed = parseCli(argv);

@@ -12,6 +12,7 @@ export interface ServeCliOptions {
   'result-ttl'?: string;
   'results-dir'?: string;
   'results-max-mb'?: string;
+  'results-redis'?: string; // [scale-out]
   'upload-timeout'?: string;
   'job-timeout'?: string;
   'public-url'?: string;
@@ -51,6 +52,12 @@ export function serveOptionsFromCli(opts: ServeCliOptions, env: NodeJS.ProcessEn
   if (opts['public-url'] !== undefined && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(opts['public-url'])) {
     throw new UsageError(`--public-url must be an http(s) URL; got "${opts['public-url']}".`);
   }
+  // [scale-out] Redis URL (with a password: better from the environment than on the command line).
+  const resultsRedis = opts['results-redis'] ?? env.FACE_RESHAPE_RESULTS_REDIS;
+  if (resultsRedis !== undefined) {
+    if (!/^rediss?:\/\/[^\s/]+(\/\d{1,2})?\/?$/.test(resultsRedis)) throw new UsageError(`--results-redis must be a URL such as redis://host:6379/0; got "${resultsRedis.replace(/:[^:@/]*@/, ':***@')}".`);
+    if (opts['results-dir'] !== undefined) throw new UsageError('--results-redis and --results-dir exclude each other: results live in one store.');
+  }
   let modelAssetBuffer: Buffer | undefined;
   if (opts.model) {
     try {
@@ -68,6 +75,7 @@ export function serveOptionsFromCli(opts: ServeCliOptions, env: NodeJS.ProcessEn
     queue,
     resultTtlMs: parseDuration('result-ttl', opts['result-ttl'], 24 * 3_600_000),
     resultsDir: opts['results-dir'],
+    resultsRedis,
     resultsMaxBytes: positiveInt('results-max-mb', opts['results-max-mb'], 256) * 1024 * 1024,
     uploadTimeoutMs: parseDuration('upload-timeout', opts['upload-timeout'], 30_000),
     jobTimeoutMs: parseDuration('job-timeout', opts['job-timeout'], 120_000),
@@ -106,9 +114,14 @@ export async function runServe(inputs: string[], opts: ServeCliOptions): Promise
   const wild = options.host === '0.0.0.0' || options.host === '::';
   process.stdout.write(
     `face-reshape serve: listening on ${server.url} — POST ${server.url}${API_PATH}` +
-      ` (pool ${server.pool.size}, queue ${server.pool.maxQueue}, results ${server.store.dir ?? 'in memory'} for ${Math.round(server.store.ttlMs / 1000)} s` +
+      ` (pool ${server.pool.size}, queue ${server.pool.maxQueue}, results ${'where' in server.store ? server.store.where : (server.store.dir ?? 'in memory')} for ${Math.round(server.store.ttlMs / 1000)} s` +
       `${options.apiKey ? ', API key required' : ''}${options.corsOrigins?.length ? `, CORS: ${options.corsOrigins.join(' ')}` : ''})\n`,
   );
+  // [scale-out] a Redis that is not up yet is no reason to exit (it may start after us), but say so.
+  if ('where' in server.store) {
+    const { where } = server.store;
+    void server.store.waitReady(3000).then((ok) => ok || process.stderr.write(`face-reshape serve: warning: the results Redis (${where}) is not reachable yet; requests get 503 until it is.\n`));
+  }
   if (wild && !options.apiKey) process.stderr.write('face-reshape serve: warning: listening on all interfaces without --api-key; anyone who can reach this port can use it.\n');
 
   return new Promise<number>((resolve) => {

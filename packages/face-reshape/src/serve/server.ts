@@ -19,6 +19,9 @@ import {
 } from 'webgpu-face-reshape/compat';
 import { PagePool, QueueFullError, type PagePoolOptions, type PoolJob } from './pool.js';
 import { ResultStore, type ResultStoreOptions } from './store.js';
+// [scale-out] shared results in Redis, probes and metrics (issue 18)
+import { RedisResultStore, StoreUnavailableError } from './redis-store.js';
+import { registerHealth } from './health.js';
 
 /** The cloud's path, answered unchanged. */
 export const API_PATH = '/api/portrait/effects/face-tidyup';
@@ -49,6 +52,8 @@ export interface ServeOptions {
   resultTtlMs?: number;
   resultsMaxBytes?: number;
   resultsDir?: string;
+  /** [scale-out] Keep results in this Redis (redis://host:port/db) instead, shared by every instance using it. */
+  resultsRedis?: string;
   /** Seconds sent in Retry-After with 503 (default 2). */
   retryAfterS?: number;
   backend?: 'webgpu' | 'cpu';
@@ -65,7 +70,7 @@ export interface ServeHandle {
   port: number;
   app: FastifyInstance;
   pool: PagePool;
-  store: ResultStore;
+  store: ResultStore | RedisResultStore;
   /** Stops accepting requests (new ones get 503), finishes those in flight, then closes Chromium. */
   close(): Promise<void>;
 }
@@ -112,7 +117,9 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
   const keyDigest = options.apiKey ? digest(options.apiKey) : null;
   const corsOrigins = (options.corsOrigins ?? []).filter(Boolean);
 
-  const store = new ResultStore({ ttlMs: options.resultTtlMs, maxBytes: options.resultsMaxBytes, dir: options.resultsDir } satisfies ResultStoreOptions);
+  const store = options.resultsRedis // [scale-out]
+    ? new RedisResultStore({ url: options.resultsRedis, ttlMs: options.resultTtlMs, maxBytes: options.resultsMaxBytes })
+    : new ResultStore({ ttlMs: options.resultTtlMs, maxBytes: options.resultsMaxBytes, dir: options.resultsDir } satisfies ResultStoreOptions);
   const poolOptions: PagePoolOptions = { size: options.pool, maxQueue: options.queue, jobTimeoutMs: options.jobTimeoutMs, backend: options.backend, modelAssetBuffer: options.modelAssetBuffer, onWarning: warn };
   let pool: PagePool;
   try {
@@ -217,6 +224,8 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
         );
       }
       if (pool.full) return fail(req, reply, 'SERVICE_BUSY', `All ${pool.size} reshapers are busy and ${pool.maxQueue} requests are waiting; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
+      // [scale-out] no upload is read while the shared results store is down: its result could not be kept.
+      if (store instanceof RedisResultStore && !store.available) return fail(req, reply, 'SERVICE_BUSY', `The results store is unreachable; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
       if (uploads >= maxUploads) return fail(req, reply, 'SERVICE_BUSY', `${maxUploads} uploads are already being received; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
 
       let form: ParsedForm;
@@ -250,6 +259,8 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
           const name = await store.put(result.output, result.type);
           env.data = { image_url: `${baseUrl(req, boundUrl)}${RESULTS_PREFIX}${name}` };
         } catch (e) {
+          // [scale-out] an unreachable or full shared store: the client retries (here or on another instance).
+          if (e instanceof StoreUnavailableError) return fail(req, reply, 'SERVICE_BUSY', `The result could not be kept (${e.message}); retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
           return send(req, reply, envelopeFromError(new FaceReshapeError('INTERNAL', `The image was reshaped but could not be stored: ${(e as Error).message}.`)));
         }
       }
@@ -268,7 +279,14 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     url: `${RESULTS_PREFIX}:name`,
     handler: async (req, reply) => {
       const { name } = req.params as { name: string };
-      const r = await store.get(name);
+      let r;
+      try {
+        r = await store.get(name);
+      } catch (e) {
+        // [scale-out] the result may well exist: say "later", never "not found".
+        if (e instanceof StoreUnavailableError) return fail(req, reply, 'SERVICE_BUSY', `The results store is unreachable; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
+        throw e;
+      }
       if (!r) return fail(req, reply, 'NOT_FOUND', 'No such result: the URL is wrong or the result expired.');
       const maxAge = Math.max(0, Math.floor((r.expires - Date.now()) / 1000));
       reply.headers({
@@ -293,6 +311,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     return send(req, reply, envelopeFromError(err));
   });
 
+  registerHealth(app, { pool, store, closing: () => closing, apiPath: API_PATH, resultsPrefix: RESULTS_PREFIX }); // [scale-out]
   await app.listen({ host, port: options.port ?? 8787 });
   const addr = app.server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
