@@ -2,14 +2,13 @@
 // (pool 2 each, results in one redis-server), in one run, with the CPU each part used.
 //   npx tsx bench/scaleout.ts [--requests 40] [--concurrency 8] [--json]
 // Needs the built CLI (npm run build), redis-server and nginx. `benchScaleout()` is exported for bench/run.ts.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, freePort, machineBusySeconds, startInstance, startNginx, startRedis, type Instance, type NginxProc } from '../test/scale/support';
-import { loadServe } from './serve';
+import { cloudForms, loadServe } from './serve';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 
 export interface ScaleoutResult {
   scaleout_requests: number;
@@ -34,14 +33,7 @@ export interface ScaleoutResult {
 export async function benchScaleout(options: { requests?: number; concurrency?: number } = {}): Promise<ScaleoutResult> {
   const requests = options.requests ?? 40;
   const concurrency = options.concurrency ?? 8;
-  const images = [readFileSync(resolve(ROOT, 'test/fixtures/grace_hopper.jpg')), readFileSync(resolve(ROOT, 'test/fixtures/astronaut.png'))];
-  const form = (i: number) => {
-    const fd = new FormData();
-    fd.append('image', new Blob([images[i % 2]]), i % 2 ? 'a.png' : 'h.jpg');
-    fd.append('shape_type', String([2, 8, 19, 1][i % 4]));
-    fd.append('strength', '0.7');
-    return fd;
-  };
+  const form = cloudForms();
   const dir = mkdtempSync(join(tmpdir(), 'face-reshape-scaleout-'));
   const redis = await startRedis(join(dir, 'redis'));
   const instances: Instance[] = [];

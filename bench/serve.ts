@@ -57,21 +57,26 @@ export function quantile(values: number[], q: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
 }
 
+/** The bench's cloud requests: the two test fixtures in turn, four shapes in turn, strength 0.7. */
+export function cloudForms(): (i: number) => FormData {
+  const images = [readFileSync(resolve(ROOT, 'test/fixtures/grace_hopper.jpg')), readFileSync(resolve(ROOT, 'test/fixtures/astronaut.png'))];
+  return (i) => {
+    const fd = new FormData();
+    fd.append('image', new Blob([images[i % 2]]), i % 2 ? 'a.png' : 'h.jpg');
+    fd.append('shape_type', String([2, 8, 19, 1][i % 4]));
+    fd.append('strength', '0.7');
+    return fd;
+  };
+}
+
 export async function benchServe(options: ServeBenchOptions = {}): Promise<ServeBenchResult> {
   const requests = options.requests ?? 60;
   const concurrency = options.concurrency ?? 8;
   const pool = options.pool ?? 2;
-  const images = [readFileSync(resolve(ROOT, 'test/fixtures/grace_hopper.jpg')), readFileSync(resolve(ROOT, 'test/fixtures/astronaut.png'))];
   const server = await startServe({ port: 0, pool, queue: Math.max(16, concurrency) });
   try {
     const api = `${server.url}/api/portrait/effects/face-tidyup`;
-    const form = (i: number) => {
-      const fd = new FormData();
-      fd.append('image', new Blob([images[i % 2]]), i % 2 ? 'a.png' : 'h.jpg');
-      fd.append('shape_type', String([2, 8, 19, 1][i % 4]));
-      fd.append('strength', '0.7');
-      return fd;
-    };
+    const form = cloudForms();
     await loadServe(api, pool * 2, pool, form); // warm-up
     const { wallMs, results } = await loadServe(api, requests, concurrency, form);
     const ok = results.filter((r) => r.status === 200);

@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../support/env';
@@ -49,16 +48,7 @@ export async function makeApp(dir: string, name: string, tarball: string, devDep
   return app;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
+export { freePort } from '../support/processes';
 
 /** A long-running command (a dev server) until `ready` shows in its output; `stop()` kills its process group. */
 export async function startCommand(cmd: string, args: string[], cwd: string, ready: RegExp): Promise<{ proc: ChildProcess; stop(): void; output(): string }> {

@@ -1,29 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ROOT } from '../support/env';
-import { descendants } from '../support/processes';
+import { descendants, freePort } from '../support/processes';
 import { startServer, type ServerProc } from '../serve/support';
+
+export { freePort };
 
 /**
  * Real processes for the scale-out tests and bench: redis-server and nginx (Debian packages) on
  * loopback ports, and `face-reshape serve` instances; each owned by the caller and stopped by PID.
  */
-
-/** A free TCP port on 127.0.0.1 (free when asked; the caller binds it right away). */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** Debian puts nginx in /usr/sbin, which a user's PATH may lack. */
 const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';

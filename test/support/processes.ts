@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Every process below `root` (children, grandchildren, …), with its command line, from /proc. */
@@ -36,4 +37,16 @@ export function chromiumProcess(root: number, type: string): number {
   const found = descendants(root).filter((p) => p.args.includes(`--type=${type} `) || p.args.endsWith(`--type=${type}`));
   if (found.length !== 1) throw new Error(`expected one Chromium --type=${type} process below ${root}, found ${found.length}`);
   return found[0].pid;
+}
+
+/** A free TCP port on 127.0.0.1 (free when asked; the caller binds it right away). */
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
 }
