@@ -8,6 +8,9 @@ import { TextureUploader } from '../gpu/upload.js';
 import { isDeviceLost, requestGpuDevice, watchDevice } from '../gpu/device.js';
 import { GpuWarper } from './gpu-warper.js';
 
+/** Ends the current stage and names it (src/timings.ts's StageClock.lap, typed here so the warp floor imports nothing above it). */
+export type Lap = (stage: 'upload' | 'warp' | 'readback' | 'encode') => void;
+
 /**
  * The GPU half of a reshaper: upload → warp → output, on one device. Owns the uploader, warper,
  * reader and bitmap converter (each created once and reused); owns the device only when asked to.
@@ -42,11 +45,32 @@ export class GpuStack {
     return isDeviceLost(this.device);
   }
 
-  /** Uploads the source, warps it by the field (built on the CPU, or planned and computed on the GPU) and returns the output kind asked for. */
-  async warp<K extends OutputKind>(image: DecodedSource, field: DisplacementField | FieldPlan, kind: K, opts: EncodeOptions): Promise<OutputOf<K>> {
-    const out = this.warpToTexture(image, field);
-    if (kind === 'imageBitmap') return (await this.bitmaps.toImageBitmap(out)) as OutputOf<K>;
-    return encodeImageData(await this.reader.readImageData(out), kind, opts);
+  /**
+   * Uploads the source, warps it by the field (built on the CPU, or planned and computed on the GPU)
+   * and returns the output kind asked for. With `lap` each GPU stage is waited for before the next
+   * is queued, so its time is its own (reshape()'s `timings`); without, nothing waits in between.
+   */
+  async warp<K extends OutputKind>(image: DecodedSource, field: DisplacementField | FieldPlan, kind: K, opts: EncodeOptions, lap?: Lap): Promise<OutputOf<K>> {
+    const src = this.uploader.upload(image);
+    if (lap) {
+      await this.device.queue.onSubmittedWorkDone();
+      lap('upload');
+    }
+    const out = this.warper.warp(src, field);
+    if (lap) {
+      await this.device.queue.onSubmittedWorkDone();
+      lap('warp');
+    }
+    if (kind === 'imageBitmap') {
+      const bitmap = await this.bitmaps.toImageBitmap(out, lap);
+      lap?.('encode');
+      return bitmap as OutputOf<K>;
+    }
+    const data = await this.reader.readImageData(out);
+    lap?.('readback');
+    const result = await encodeImageData(data, kind, opts);
+    lap?.('encode');
+    return result;
   }
 
   /** The warped texture, owned by the warper: valid until the warp after next. */
