@@ -4,7 +4,7 @@ import { buildField } from './field/build.js';
 import { planField, type FieldPlan } from './field/plan.js';
 import { fieldOnGpu, type FieldBuild } from './field/gpu-build.js';
 import type { DisplacementField } from './field/types.js';
-import { decodeSource, toImageData, type ReshapeSource } from './image/decode.js';
+import { decodeSource, toImageData, type Decoded, type ReshapeSource } from './image/decode.js';
 import { LandmarkDetector, type LandmarkDetectorOptions } from './landmarks/detector.js';
 import { encodeImageData, type EncodeOptions, type OutputKind, type OutputOf } from './image/encode.js';
 import { StageClock, type Lap, type ReshapeTimings } from './timings.js';
@@ -141,6 +141,9 @@ export class FaceReshaper {
       lap?.('decode');
       try {
         const { width, height } = decoded;
+        // Queued before detection, so the GPU process copies while the detector runs (JPEG is opaque).
+        const uploaded = this.gpu && !this.gpu.lost ? { gpu: this.gpu, texture: this.gpu.upload(decoded.image, decoded.format === 'jpeg') } : null;
+        lap?.('upload');
         const faces = options.faces ?? (await detector.detect(decoded.image));
         lap?.('detect');
         const items = faces.length && edits.length ? faces.map((face) => ({ face, edits })) : [];
@@ -148,7 +151,7 @@ export class FaceReshaper {
         const field = this.gpu && fieldOnGpu(this.gpu.device, this.fieldBuild) ? planField(width, height, items) : buildField(width, height, items);
         lap?.('field');
         const encode: EncodeOptions = { blobType: options.blobType ?? (decoded.format === 'jpeg' ? 'image/jpeg' : 'image/png'), quality };
-        const image = await this.warp(decoded.image, width, height, field, (options.output ?? 'imageData') as K, encode, lap);
+        const image = await this.warp(decoded, field, (options.output ?? 'imageData') as K, encode, uploaded, lap);
         return { image, width, height, faces, backend: this.backend, ...(clock ? { timings: clock.result() } : {}) };
       } finally {
         if (decoded.owned) (decoded.image as ImageBitmap).close();
@@ -167,26 +170,30 @@ export class FaceReshaper {
   }
 
   private async warp<K extends OutputKind>(
-    image: DecodedSource,
-    width: number,
-    height: number,
+    decoded: Decoded,
     field: DisplacementField | FieldPlan,
     kind: K,
     encode: EncodeOptions,
+    uploaded: { gpu: GpuStack; texture: GPUTexture } | null,
     lap?: Lap,
   ): Promise<OutputOf<K>> {
     if (this.gpu) {
+      const opaque = decoded.format === 'jpeg';
       try {
-        return await (await this.liveGpu()).warp(image, field, kind, encode, lap);
+        const gpu = await this.liveGpu();
+        // Uploaded to a device lost since (and replaced): upload again.
+        const texture = uploaded && uploaded.gpu === gpu ? uploaded.texture : gpu.upload(decoded.image, opaque);
+        return await gpu.warp(texture, field, kind, encode, lap);
       } catch (e) {
         // Lost during this very call (a GPU-process crash, a driver reset): our own device is
         // replaced and the warp runs once more; the app's device is the app's to replace.
         if (!(e instanceof FaceReshapeError) || e.code !== 'DEVICE_LOST' || !this.ownsDevice || !this.gpu?.lost) throw e;
-        return (await this.liveGpu()).warp(image, field, kind, encode, lap);
+        const gpu = await this.liveGpu();
+        return gpu.warp(gpu.upload(decoded.image, opaque), field, kind, encode, lap);
       }
     }
     if (!('data' in field)) throw new FaceReshapeError('INTERNAL', 'A field plan reached the CPU warp; this is a bug, please report it.');
-    const pixels = toImageData(image, width, height);
+    const pixels = toImageData(decoded.image, decoded.width, decoded.height);
     lap?.('decode');
     const out = warpCpu(pixels, field);
     lap?.('warp');

@@ -9,9 +9,13 @@ export interface ReshapeTimings {
   detect: number;
   /** The displacement field on the CPU: built, or only planned where the GPU computes it. */
   field: number;
-  /** Copying the pixels to the GPU (0 on the CPU backend). */
+  /**
+   * Queueing the pixels' copy to the GPU (reading them out first where the GPU is emulated); the
+   * copy itself runs in the GPU process during detection, and what is left of it shows in `warp`.
+   * 0 on the CPU backend.
+   */
   upload: number;
-  /** The warp (with the field's compute passes where the GPU builds it), or the CPU warp. */
+  /** The warp until the GPU is done (with the field's compute passes where the GPU builds it), or the CPU warp. */
   warp: number;
   /** GPU → CPU copy of the warped pixels (0 on the CPU backend). */
   readback: number;

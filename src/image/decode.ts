@@ -63,7 +63,9 @@ export async function decodeSource(source: ReshapeSource, options: DecodeOptions
     const blob = new Blob([checked.bytes as BlobPart], { type: checked.mime });
     let bmp: ImageBitmap;
     try {
-      bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+      // JPEG has no alpha, so premultiplying changes nothing, and Chromium's default path decodes it about twice as fast.
+      const premultiplyAlpha = checked.header.format === 'jpeg' ? 'default' : 'none';
+      bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha, colorSpaceConversion: 'none' });
     } catch (cause) {
       const name = checked.header.format === 'jpeg' ? 'JPEG' : checked.header.format.toUpperCase();
       throw new FaceReshapeError('DECODE_FAILED',

@@ -1,6 +1,8 @@
 import type { FieldPlan } from '../field/plan.js';
 import type { DisplacementField } from '../field/types.js';
-import type { DecodedSource } from '../types.js';
+import { sizeOf, type DecodedSource } from '../types.js';
+import { isEmulatedDevice } from '../gpu/adapter.js';
+import { toImageData } from '../image/decode.js';
 import { TextureToBitmap } from '../gpu/bitmap.js';
 import { encodeImageData, type EncodeOptions, type OutputKind, type OutputOf } from '../image/encode.js';
 import { TextureReader } from '../gpu/readback.js';
@@ -9,7 +11,7 @@ import { isDeviceLost, requestGpuDevice, watchDevice } from '../gpu/device.js';
 import { GpuWarper } from './gpu-warper.js';
 
 /** Ends the current stage and names it (src/timings.ts's StageClock.lap, typed here so the warp floor imports nothing above it). */
-export type Lap = (stage: 'upload' | 'warp' | 'readback' | 'encode') => void;
+export type Lap = (stage: 'warp' | 'readback' | 'encode') => void;
 
 /**
  * The GPU half of a reshaper: upload → warp → output, on one device. Owns the uploader, warper,
@@ -21,10 +23,13 @@ export class GpuStack {
   private readonly warper: GpuWarper;
   private readonly reader: TextureReader;
   private readonly bitmaps: TextureToBitmap;
+  /** A GPU emulated on the CPU (src/gpu/adapter.ts): uploads of opaque images go through their pixels. */
+  private readonly emulated: boolean;
   private destroyed = false;
 
   private constructor(device: GPUDevice) {
     this.device = device;
+    this.emulated = isEmulatedDevice(device);
     watchDevice(device);
     this.uploader = new TextureUploader(device, { label: 'face-reshape input' });
     this.warper = new GpuWarper(device, { label: 'face-reshape warp' });
@@ -46,16 +51,27 @@ export class GpuStack {
   }
 
   /**
-   * Uploads the source, warps it by the field (built on the CPU, or planned and computed on the GPU)
-   * and returns the output kind asked for. With `lap` each GPU stage is waited for before the next
-   * is queued, so its time is its own (reshape()'s `timings`); without, nothing waits in between.
+   * Queues the source's copy into a GPU texture and returns it (owned by the uploader: valid until
+   * the next upload of that size). Call it before detecting: the copy runs in the GPU process
+   * while the detector runs here. Where the GPU is emulated (SwiftShader) copyExternalImageToTexture
+   * of a 1080p bitmap took ~400 ms, reading its pixels through a 2D canvas and writeTexture
+   * ~120 ms: an `opaque` source (JPEG bytes: the 2D canvas's premultiplied alpha loses nothing)
+   * takes that way there.
    */
-  async warp<K extends OutputKind>(image: DecodedSource, field: DisplacementField | FieldPlan, kind: K, opts: EncodeOptions, lap?: Lap): Promise<OutputOf<K>> {
-    const src = this.uploader.upload(image);
-    if (lap) {
-      await this.device.queue.onSubmittedWorkDone();
-      lap('upload');
+  upload(image: DecodedSource, opaque: boolean): GPUTexture {
+    if (opaque && this.emulated && !(image instanceof ImageData)) {
+      const { width, height } = sizeOf(image);
+      return this.uploader.upload(toImageData(image, width, height));
     }
+    return this.uploader.upload(image);
+  }
+
+  /**
+   * Warps an uploaded texture by the field (built on the CPU, or planned and computed on the GPU)
+   * and returns the output kind asked for. With `lap` the warp is waited for before the readback
+   * is queued, so each stage's time is its own (reshape()'s `timings`).
+   */
+  async warp<K extends OutputKind>(src: GPUTexture, field: DisplacementField | FieldPlan, kind: K, opts: EncodeOptions, lap?: Lap): Promise<OutputOf<K>> {
     const out = this.warper.warp(src, field);
     if (lap) {
       await this.device.queue.onSubmittedWorkDone();
