@@ -84,31 +84,35 @@ export class FaceReshaper {
   /** Creates a reshaper that owns its GPU device (or uses the CPU warp, per `backend`). */
   static async create(options: FaceReshaperOptions = {}): Promise<FaceReshaper> {
     const backend = options.backend ?? 'auto';
-    let gpu: GpuStack | null = null;
-    if (backend !== 'cpu') {
-      try {
-        gpu = await GpuStack.create();
-      } catch (e) {
-        if (backend === 'webgpu' || !(e instanceof FaceReshapeError) || e.code !== 'WEBGPU_UNAVAILABLE') throw e;
-        console.warn(`webgpu-face-reshape: ${e.message} Falling back to the CPU warp.`);
-      }
-    }
+    const gpu =
+      backend === 'cpu'
+        ? Promise.resolve(null)
+        : GpuStack.create().catch((e: unknown) => {
+            if (backend === 'webgpu' || !(e instanceof FaceReshapeError) || e.code !== 'WEBGPU_UNAVAILABLE') throw e;
+            console.warn(`webgpu-face-reshape: ${e.message} Falling back to the CPU warp.`);
+            return null;
+          });
     return FaceReshaper.finish(options, gpu, true);
   }
 
   /** Creates a reshaper on the app's own GPUDevice (shared with its renderer). The device stays the app's. */
   static async createWithDevice(device: GPUDevice, options: Omit<FaceReshaperOptions, 'backend'> = {}): Promise<FaceReshaper> {
-    return FaceReshaper.finish(options, GpuStack.fromDevice(device), false);
+    const gpu = GpuStack.fromDevice(device);
+    return FaceReshaper.finish(options, gpu.warmUp().then(() => gpu, (e: unknown) => (gpu.destroy(false), Promise.reject(e))), false);
   }
 
-  private static async finish(options: FaceReshaperOptions, gpu: GpuStack | null, ownsDevice: boolean): Promise<FaceReshaper> {
-    try {
-      const detector = await LandmarkDetector.create({ ...options, runningMode: 'IMAGE' });
-      return new FaceReshaper(detector, gpu, ownsDevice, options.fieldBuild ?? 'auto');
-    } catch (e) {
-      gpu?.destroy(ownsDevice);
-      throw e;
-    }
+  /**
+   * The GPU stack (device, pipelines compiled by a warm-up warp) and the detector (wasm, model)
+   * load at the same time: neither waits for the other. If either fails, the other is freed.
+   */
+  private static async finish(options: FaceReshaperOptions, gpu: Promise<GpuStack | null>, ownsDevice: boolean): Promise<FaceReshaper> {
+    const detector = LandmarkDetector.create({ ...options, runningMode: 'IMAGE' });
+    const [g, d] = await Promise.allSettled([gpu, detector]);
+    if (g.status === 'fulfilled' && d.status === 'fulfilled') return new FaceReshaper(d.value, g.value, ownsDevice, options.fieldBuild ?? 'auto');
+    if (g.status === 'fulfilled') g.value?.destroy(ownsDevice);
+    if (d.status === 'fulfilled') d.value.close();
+    // The GPU's failure first, as when the two loaded one after the other.
+    throw g.status === 'rejected' ? g.reason : (d as PromiseRejectedResult).reason;
   }
 
   /** Landmarks, boxes and head pose of every face (up to maxFaces), in pixels of the upright image. */

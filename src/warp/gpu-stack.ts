@@ -37,9 +37,31 @@ export class GpuStack {
     this.bitmaps = new TextureToBitmap(device, { label: 'face-reshape bitmap' });
   }
 
+  /** A stack on a device of its own, warmed up (see warmUp). */
   static async create(): Promise<GpuStack> {
     const { device } = await requestGpuDevice({ label: 'face-reshape device' });
-    return new GpuStack(device);
+    const stack = new GpuStack(device);
+    try {
+      await stack.warmUp();
+    } catch (e) {
+      stack.destroy(true);
+      throw e;
+    }
+    return stack;
+  }
+
+  /**
+   * One tiny warp (32×32, a field built on the CPU) through upload, warp pass and readback, so
+   * the GPU process compiles those pipelines now, while the detector loads, and not during the
+   * first reshape(). The GPU field build's pipelines (real GPUs) still compile on first use.
+   */
+  async warmUp(): Promise<void> {
+    const n = 5;
+    const data = new Float32Array(n * n * 2);
+    data[(2 * n + 2) * 2] = 0.5;
+    const field: DisplacementField = { width: 32, height: 32, regions: [{ x0: 0, y0: 0, cell: 8, cols: n, rows: n, offset: 0, px0: 0, py0: 0, px1: 32, py1: 32 }], data };
+    const out = this.warper.warp(this.uploader.upload(new ImageData(32, 32)), field);
+    await this.reader.readImageData(out);
   }
 
   static fromDevice(device: GPUDevice): GpuStack {
