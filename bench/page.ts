@@ -26,7 +26,19 @@ export interface BenchFigures {
   /** detect() with 'auto' tiling (tile pass and second looks) on a group photo with small faces. */
   detect_tiled_ms: number;
   detect_tiled_image: string;
+  /** reshape() of the 1080p photo as JPEG bytes to a JPEG Blob, detection included (the user's path). */
   reshape_e2e_webgpu_ms: number;
+  /** Medians of the same call's stages with `timings: true` (each GPU stage waited for): they sum to about the e2e time. */
+  e2e_decode_ms: number;
+  e2e_detect_ms: number;
+  e2e_field_ms: number;
+  e2e_upload_ms: number;
+  e2e_warp_ms: number;
+  e2e_readback_ms: number;
+  e2e_encode_ms: number;
+  /** Sum of the stage medians, and reshape_e2e_webgpu_ms / (decode + detect + encode): what the call adds to the inherent work (goal ≤ 1.25). */
+  e2e_stages_sum_ms: number;
+  ratio_e2e_to_inherent: number;
   ratio_gpu_warp_to_copy: number;
   /** GPU time (timestamp queries, where the device has 'timestamp-query'; else absent) of the copy and of the warp (both fields), in ms. */
   gpu_copy_1080p_timestamp_ms?: number;
@@ -60,6 +72,10 @@ export async function runBenchInPage(sourceUrl: string, runs: number, groupUrl: 
   ctx.filter = 'none';
   ctx.drawImage(src, 960 - cx * k, 540 - cy * k, src.width * k, src.height * k);
   const photo = canvas.transferToImageBitmap();
+  // The photo as a user hands it over: JPEG bytes.
+  const jpegCanvas = new OffscreenCanvas(1920, 1080);
+  jpegCanvas.getContext('2d')!.drawImage(photo, 0, 0);
+  const jpeg = await jpegCanvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
   const faces = await detector.detect(photo);
   if (faces.length !== 1) throw new Error(`benchmark photo: expected 1 face, found ${faces.length}`);
   const face = faces[0];
@@ -85,6 +101,8 @@ export async function runBenchInPage(sourceUrl: string, runs: number, groupUrl: 
   const group = await createImageBitmap(await (await fetch(groupUrl)).blob());
 
   const t = { copy: [] as number[], warp: [] as number[], gpuField: [] as number[], cpuField: [] as number[], plan: [] as number[], cpu: [] as number[], field: [] as number[], detect: [] as number[], detectTiled: [] as number[], e2e: [] as number[] };
+  const stages = ['decode', 'detect', 'field', 'upload', 'warp', 'readback', 'encode'] as const;
+  const e2eStages: Record<string, number[]> = Object.fromEntries(stages.map((k) => [k, []]));
   const time = async (fn: () => unknown | Promise<unknown>) => {
     const t0 = performance.now();
     await fn();
@@ -114,7 +132,8 @@ export async function runBenchInPage(sourceUrl: string, runs: number, groupUrl: 
     const cpu = await time(() => I.warpCpu(pixels, field0));
     const det = await time(() => detector.detect(photo));
     const detTiled = await time(() => tiledDetector.detect(group));
-    const e2e = await time(() => reshaper.reshape(photo, { edits, faces: [face], output: 'imageBitmap' }).then((r: any) => r.image.close()));
+    const e2e = await time(() => reshaper.reshape(jpeg, { edits, output: 'blob' }));
+    const timed = (await reshaper.reshape(jpeg, { edits, output: 'blob', timings: true })).timings;
     // Outside the timed spans: resolve this run's four timestamp pairs.
     const stamps = timer ? await timer.read() : [];
     if (i < 0) continue; // warm-up
@@ -134,7 +153,9 @@ export async function runBenchInPage(sourceUrl: string, runs: number, groupUrl: 
     t.detect.push(det);
     t.detectTiled.push(detTiled);
     t.e2e.push(e2e);
+    for (const k of stages) e2eStages[k].push(timed[k]);
   }
+  const st = Object.fromEntries(stages.map((k) => [k, median(e2eStages[k])])) as Record<(typeof stages)[number], number>;
   const info = adapter.info ?? {};
   const out: BenchFigures = {
     device: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter',
@@ -155,6 +176,15 @@ export async function runBenchInPage(sourceUrl: string, runs: number, groupUrl: 
     detect_tiled_ms: median(t.detectTiled),
     detect_tiled_image: `${groupUrl.split('/').pop()} (${group.width}x${group.height}, ${tiledDetector.lastTileCount} tiles)`,
     reshape_e2e_webgpu_ms: median(t.e2e),
+    e2e_decode_ms: st.decode,
+    e2e_detect_ms: st.detect,
+    e2e_field_ms: st.field,
+    e2e_upload_ms: st.upload,
+    e2e_warp_ms: st.warp,
+    e2e_readback_ms: st.readback,
+    e2e_encode_ms: st.encode,
+    e2e_stages_sum_ms: stages.reduce((sum, k) => sum + st[k], 0),
+    ratio_e2e_to_inherent: median(t.e2e) / (st.decode + st.detect + st.encode),
     ratio_gpu_warp_to_copy: median(t.warp) / median(t.copy),
     ...(gpuT.copy.length
       ? {

@@ -3,6 +3,7 @@
 export { FaceReshapeError, isFaceReshapeError, ERROR_CODES, type FaceReshapeErrorCode } from './errors.js';
 export type { Backend, Face, HeadPose, Point3 } from './types.js';
 export { FaceReshaper, type FaceReshaperOptions, type ReshapeOptions, type ReshapeResult } from './reshaper.js';
+export type { ReshapeTimings } from './timings.js';
 export { VideoReshaper, type VideoReshaperOptions, type VideoFrameInfo, type FrameStats, type VideoSource } from './video/video-reshaper.js';
 export { LandmarkDetector, type LandmarkDetectorOptions, type DetectableSource } from './landmarks/detector.js';
 export type { WasmFileset } from './landmarks/assets.js';

@@ -20,11 +20,13 @@ export class TextureToBitmap {
     watchDevice(device);
   }
 
-  async toImageBitmap(texture: GPUTexture): Promise<ImageBitmap> {
+  /** `lap('readback')` is called once the pixels are back, where a caller times the stages. */
+  async toImageBitmap(texture: GPUTexture, lap?: (stage: 'readback') => void): Promise<ImageBitmap> {
     if (this.destroyed) throw new FaceReshapeError('CLOSED', 'TextureToBitmap used after destroy().');
     assertDeviceAlive(this.device, 'the bitmap conversion');
     this.reader ??= new TextureReader(this.device, { label: `${this.label} readback` });
     const data = await this.reader.readImageData(texture);
+    lap?.('readback');
     return createImageBitmap(data, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   }
 

@@ -1,5 +1,6 @@
 import { FaceReshapeError } from '../errors.js';
 import { sizeOf, type DecodedSource } from '../types.js';
+import type { ImageFormat } from './sniff.js';
 import { NATIVE_MAX_SIDE, nativeLimits, validateEncodedBlob, validateEncodedBytes, type InputLimits } from './validate.js';
 
 /** Everything `reshape()` accepts. Encoded bytes are decoded with EXIF orientation applied. */
@@ -21,6 +22,8 @@ export interface Decoded {
   height: number;
   /** True when we created `image` (an ImageBitmap from bytes) and must close it. */
   owned: boolean;
+  /** The sniffed format of encoded input (the output's default Blob type follows it); null for a decoded source. */
+  format: ImageFormat | null;
 }
 
 function isVideo(s: ReshapeSource): s is HTMLVideoElement | VideoFrame {
@@ -60,7 +63,9 @@ export async function decodeSource(source: ReshapeSource, options: DecodeOptions
     const blob = new Blob([checked.bytes as BlobPart], { type: checked.mime });
     let bmp: ImageBitmap;
     try {
-      bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+      // JPEG has no alpha, so premultiplying changes nothing, and Chromium's default path decodes it about twice as fast.
+      const premultiplyAlpha = checked.header.format === 'jpeg' ? 'default' : 'none';
+      bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha, colorSpaceConversion: 'none' });
     } catch (cause) {
       const name = checked.header.format === 'jpeg' ? 'JPEG' : checked.header.format.toUpperCase();
       throw new FaceReshapeError('DECODE_FAILED',
@@ -68,7 +73,7 @@ export async function decodeSource(source: ReshapeSource, options: DecodeOptions
         { cause },
       );
     }
-    return { image: bmp, width: bmp.width, height: bmp.height, owned: true };
+    return { image: bmp, width: bmp.width, height: bmp.height, owned: true, format: checked.header.format };
   }
   const { width, height } = sizeOf(source);
   if (!(width > 0 && height > 0)) {
@@ -82,9 +87,9 @@ export async function decodeSource(source: ReshapeSource, options: DecodeOptions
     // A still of the frame shown now: a video moves on during the call, and uploading video
     // straight to WebGPU fails where the GPU is emulated (SwiftShader).
     const still = await createImageBitmap(source, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
-    return { image: still, width: still.width, height: still.height, owned: true };
+    return { image: still, width: still.width, height: still.height, owned: true, format: null };
   }
-  return { image: source, width, height, owned: false };
+  return { image: source, width, height, owned: false, format: null };
 }
 
 /** RGBA pixels of any decoded source (for the CPU warp). ImageData passes through untouched. */

@@ -3,6 +3,7 @@ import { FaceReshapeError } from '../errors.js';
 import { diagnoseAssets, modelUrlOf, requireSimd, wasmFilesetOf, type AssetOptions } from './assets.js';
 import { DEFAULT_MIN_FACE_CONFIDENCE, SECOND_LOOK_SCALE, SECOND_LOOK_SIDE, faceConfidence, passes, sameFace } from './acceptance.js';
 import { GlWatch } from './gl-watch.js';
+import { preload, withModuleHook, type Preload } from './preload.js';
 import { sizeOf, type DecodedSource } from '../types.js';
 import type { Face } from '../types.js';
 import { landmarkBox } from './box.js';
@@ -72,12 +73,22 @@ export class LandmarkDetector {
   lastTileCount = 0;
 
   private readonly options: LandmarkDetectorOptions;
+  /** The compiled wasm and the model's bytes, kept for the tile landmarker and for rebuilds after a loss. */
+  private readonly assets: Preload;
+  /**
+   * Where create() spent its time, in ms: compiling the wasm (while it downloads) and fetching the
+   * model, which run at the same time, then instantiating the wasm and building the landmarker's
+   * graph (NaN where a file was left to tasks-vision to load).
+   */
+  readonly loadTimings: { wasmCompileMs: number; modelFetchMs: number; graphInitMs: number };
   /** A second landmarker (tile pass, second looks) with the stricter tile threshold, made on first need. */
   private tileLandmarker: Promise<Watched> | null = null;
 
-  private constructor(main: Watched, opts: LandmarkDetectorOptions) {
+  private constructor(main: Watched, opts: LandmarkDetectorOptions, assets: Preload, graphInitMs: number) {
     this.main = main;
     this.options = opts;
+    this.assets = assets;
+    this.loadTimings = { wasmCompileMs: assets.moduleDone - assets.started, modelFetchMs: assets.modelDone - assets.started, graphInitMs };
     this.maxFaces = opts.maxFaces ?? 4;
     this.minConfidence = opts.minFaceConfidence ?? DEFAULT_MIN_FACE_CONFIDENCE;
     this.mode = opts.runningMode ?? 'IMAGE';
@@ -94,7 +105,13 @@ export class LandmarkDetector {
     if (typeof minFace !== 'number' || !(minFace >= 0 && minFace <= 1)) {
       throw new FaceReshapeError('OUT_OF_RANGE', `minFaceConfidence must be a number in [0, 1], got ${String(opts.minFaceConfidence)}.`);
     }
-    return new LandmarkDetector(await createLandmarker(opts, opts.minDetectionConfidence ?? 0.5), opts);
+    const assets = preload(wasmFilesetOf(opts).wasmBinaryPath, modelUrlOf(opts));
+    const main = await createLandmarker(opts, opts.minDetectionConfidence ?? 0.5, assets);
+    const detector = new LandmarkDetector(main.watched, opts, assets, main.graphInitMs);
+    // IMAGE mode: the second looks need the second landmarker on the first detect() of any
+    // non-square photo; it is built from here on, while the caller decodes its image, not then.
+    if (detector.mode === 'IMAGE') detector.startSecondLandmarker();
+    return detector;
   }
 
   /**
@@ -142,7 +159,7 @@ export class LandmarkDetector {
     closeQuietly(old);
     void oldTile?.then(closeQuietly, () => undefined);
     try {
-      this.main = await createLandmarker(this.options, this.options.minDetectionConfidence ?? 0.5);
+      this.main = (await createLandmarker(this.options, this.options.minDetectionConfidence ?? 0.5, this.assets)).watched;
     } catch (e) {
       this.main = null;
       throw new FaceReshapeError('DETECTOR_LOST',
@@ -223,15 +240,23 @@ export class LandmarkDetector {
   }
 
   /**
-   * The landmarker of the tile pass and the second looks, made on first need. Not the main one:
+   * The landmarker of the tile pass and the second looks (started by create() in IMAGE mode,
+   * else on first need; from the same compiled wasm and model bytes). Not the main one:
    * a landmarker fed images of another size between two full images re-allocates its buffers for
    * each, which tripled detect() on a 1080p photo (73 → 230–320 ms on SwiftShader).
    */
   private async secondLandmarker(): Promise<Watched> {
-    this.tileLandmarker ??= createLandmarker(this.options, this.options.tileMinDetectionConfidence ?? 0.6);
-    const lm = await this.tileLandmarker;
+    this.startSecondLandmarker();
+    const lm = (await this.tileLandmarker)!;
     this.open();
     return lm;
+  }
+
+  private startSecondLandmarker(): void {
+    if (this.tileLandmarker) return;
+    this.tileLandmarker = createLandmarker(this.options, this.options.tileMinDetectionConfidence ?? 0.6, this.assets).then((c) => c.watched);
+    // Awaited (and its failure reported) by the detect() that needs it; until then not unhandled.
+    this.tileLandmarker.catch(() => undefined);
   }
 
   /**
@@ -282,26 +307,47 @@ function closeQuietly(w: Watched | null): void {
   }
 }
 
-/** One tasks-vision FaceLandmarker (its own wasm instance) with our options, on a watched canvas. */
-async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfidence: number): Promise<Watched> {
+/**
+ * One tasks-vision FaceLandmarker (its own wasm instance) with our options, on a watched canvas,
+ * from the preloaded wasm module and model bytes where those loaded (preload.ts), else from their
+ * URLs as tasks-vision loads them. `graphInitMs`: from both being ready to the landmarker built.
+ */
+async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfidence: number, assets: Preload): Promise<{ watched: Watched; graphInitMs: number }> {
   await requireSimd();
-  const model = modelUrlOf(opts);
+  const modelUrl = modelUrlOf(opts);
+  const files = wasmFilesetOf(opts);
+  const [module, modelBlob] = await Promise.all([assets.module, assets.model]);
+  const t0 = performance.now();
   const watch = new GlWatch();
+  const make = (model: { modelAssetPath: string } | { modelAssetBuffer: Uint8Array | undefined }) =>
+    withModuleHook(module, files.wasmBinaryPath, () =>
+      FaceLandmarker.createFromOptions(files, {
+        baseOptions: { ...model, delegate: opts.delegate ?? 'CPU' },
+        canvas: watch.canvas,
+        runningMode: opts.runningMode ?? 'IMAGE',
+        numFaces: opts.maxFaces ?? 4,
+        minFaceDetectionConfidence: minDetectionConfidence,
+        minFacePresenceConfidence: opts.minPresenceConfidence ?? 0.5,
+        outputFacialTransformationMatrixes: true,
+        outputFaceBlendshapes: false,
+      }),
+    );
   try {
-    const lm = await FaceLandmarker.createFromOptions(wasmFilesetOf(opts), {
-      baseOptions: {
-        ...(model === null ? { modelAssetBuffer: opts.modelAssetBuffer } : { modelAssetPath: model }),
-        delegate: opts.delegate ?? 'CPU',
-      },
-      canvas: watch.canvas,
-      runningMode: opts.runningMode ?? 'IMAGE',
-      numFaces: opts.maxFaces ?? 4,
-      minFaceDetectionConfidence: minDetectionConfidence,
-      minFacePresenceConfidence: opts.minPresenceConfidence ?? 0.5,
-      outputFacialTransformationMatrixes: true,
-      outputFaceBlendshapes: false,
-    });
-    return { lm, watch };
+    let lm: FaceLandmarker;
+    if (modelUrl === null) {
+      lm = await make({ modelAssetBuffer: opts.modelAssetBuffer });
+    } else if (modelBlob) {
+      // The fetched file by an object URL; a page whose CSP refuses blob: URLs gets the file's own URL.
+      const local = URL.createObjectURL(modelBlob);
+      try {
+        lm = await make({ modelAssetPath: local }).catch(() => make({ modelAssetPath: modelUrl }));
+      } finally {
+        URL.revokeObjectURL(local);
+      }
+    } else {
+      lm = await make({ modelAssetPath: modelUrl });
+    }
+    return { watched: { lm, watch }, graphInitMs: performance.now() - t0 };
   } catch (e) {
     // tasks-vision reports a missing script as "[object Event]" and a page served for the model as
     // a zip error with a C++ trace: ask the URLs what they are instead.
@@ -309,7 +355,7 @@ async function createLandmarker(opts: LandmarkDetectorOptions, minDetectionConfi
     throw new FaceReshapeError('MODEL_LOAD_FAILED',
       found
         ? `Could not load the face model: ${found}.`
-        : `Could not load the face model from ${model ?? 'the given modelAssetBuffer'}: ${errorText(e)}. Pass a valid Face Landmarker .task bundle (modelAssetPath or modelAssetBuffer).`,
+        : `Could not load the face model from ${modelUrl ?? 'the given modelAssetBuffer'}: ${errorText(e)}. Pass a valid Face Landmarker .task bundle (modelAssetPath or modelAssetBuffer).`,
       { cause: e },
     );
   }

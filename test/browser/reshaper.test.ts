@@ -107,6 +107,55 @@ describe('FaceReshaper lifecycle in headless Chromium', () => {
     expect(r.nanStrength).toBe('INVALID_ARGUMENT');
   });
 
+  it("output 'blob' follows the input (JPEG → JPEG, PNG or a decoded source → PNG) unless blobType says; quality is honoured; timings name every stage", async () => {
+    const r = await page().page.evaluate(async () => {
+      const { FaceReshaper } = (window as any).lib;
+      const rs = await FaceReshaper.create({ backend: 'webgpu', tiling: 'off' });
+      const jpeg = await (await fetch('/test-fixtures/grace_hopper.jpg')).blob();
+      const png = await (await fetch('/test-fixtures/astronaut.png')).blob();
+      const bitmap = await createImageBitmap(jpeg);
+      // The real file's first bytes and its decoded size, not the Blob's claimed type only.
+      const look = async (b: Blob) => {
+        const head = new Uint8Array(await b.slice(0, 4).arrayBuffer());
+        const magic = head[0] === 0xff && head[1] === 0xd8 ? 'jpeg' : head[0] === 0x89 && head[1] === 0x50 ? 'png' : 'other';
+        const bmp = await createImageBitmap(b);
+        const out = `${b.type}:${magic}:${bmp.width}x${bmp.height}`;
+        bmp.close();
+        return out;
+      };
+      const edit = { shape: 'slim_face', strength: 0.6, output: 'blob' };
+      const out: Record<string, string> = {};
+      out.jpeg = await look((await rs.reshape(jpeg, edit)).image);
+      out.png = await look((await rs.reshape(png, edit)).image);
+      out.bitmap = await look((await rs.reshape(bitmap, edit)).image);
+      out.jpegAsPng = await look((await rs.reshape(jpeg, { ...edit, blobType: 'image/png' })).image);
+      out.pngAsJpeg = await look((await rs.reshape(png, { ...edit, blobType: 'image/jpeg' })).image);
+      const low = (await rs.reshape(jpeg, { ...edit, quality: 0.3 })).image.size;
+      const high = (await rs.reshape(jpeg, { ...edit, quality: 0.95 })).image.size;
+      const badQuality = await rs.reshape(jpeg, { ...edit, quality: 2 }).then(() => 'ok', (e: any) => e.code);
+      const timed = await rs.reshape(jpeg, { ...edit, timings: true });
+      const untimed = await rs.reshape(jpeg, edit);
+      rs.close();
+      bitmap.close();
+      return { out, jpegSizes: [jpeg.size, low, high], badQuality, timings: timed.timings, untimed: 'timings' in untimed };
+    });
+    expect(r.out).toEqual({
+      jpeg: 'image/jpeg:jpeg:512x600',
+      png: 'image/png:png:512x512',
+      bitmap: 'image/png:png:512x600',
+      jpegAsPng: 'image/png:png:512x600',
+      pngAsJpeg: 'image/jpeg:jpeg:512x512',
+    });
+    expect(r.jpegSizes[1]).toBeLessThan(r.jpegSizes[2]);
+    expect(r.badQuality).toBe('OUT_OF_RANGE');
+    expect(Object.keys(r.timings).sort()).toEqual(['decode', 'detect', 'encode', 'field', 'readback', 'total', 'upload', 'warp']);
+    const { total, ...stages } = r.timings;
+    for (const v of Object.values(stages) as number[]) expect(v).toBeGreaterThanOrEqual(0);
+    // The stages follow one another inside the call, so together they never exceed it.
+    expect((Object.values(stages) as number[]).reduce((s, v) => s + v, 0)).toBeLessThanOrEqual(total + 0.01);
+    expect(r.untimed).toBe(false);
+  });
+
   it('reshapes an <img>, a playing <video> and a VideoFrame like the same picture as bytes', async () => {
     const r = await page().page.evaluate(async () => {
       const { FaceReshaper } = (window as any).lib;
