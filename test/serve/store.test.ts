@@ -54,7 +54,7 @@ describe('result store', () => {
 });
 
 describe('edit fields', () => {
-  it('reads NAME:X and NAME=X with names or ids; rejects the rest with native codes that map to the contract's', () => {
+  it("reads NAME:X and NAME=X with names or ids; rejects the rest with native codes that map to the contract's", () => {
     expect(parseEditField('slim_face:0.6')).toEqual({ shape: 'slim_face', strength: 0.6 });
     expect(parseEditField(' 8 = -0.3 ')).toEqual({ shape: 8, strength: -0.3 });
     const code = (v: string) => {

@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`face-reshape: unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
   }
-  const rt = await startRuntime();
+  const rt = await startRuntime({ assets: 'intercept' });
   try {
     const { page } = await rt.newPage();
     return await runDetect(page, inputs, values, (line) => process.stdout.write(line + '\n'));
@@ -47,7 +47,7 @@ async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseC
   try {
     return await runReshape(inputs, values, {
       page: async () => {
-        rt ??= await startRuntime();
+        rt ??= await startRuntime({ assets: 'intercept' });
         page ??= (await rt.newPage()).page;
         return page;
       },

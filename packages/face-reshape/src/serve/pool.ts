@@ -88,7 +88,7 @@ export class PagePool {
 
   /** Starts Chromium and opens `size` pages, each with its reshaper ready (model loaded, GPU device open). */
   static async start(options: PagePoolOptions = {}): Promise<PagePool> {
-    const runtime = await startRuntime();
+    const runtime = await startRuntime({ assets: 'intercept' });
     const pool = new PagePool(runtime, options);
     try {
       for (let i = 0; i < pool.size; i++) pool.slots.push({ page: await pool.openPage(), busy: false, replacing: null });
