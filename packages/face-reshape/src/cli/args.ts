@@ -24,7 +24,10 @@ Options (serve): the cloud's POST /api/portrait/effects/face-tidyup on a local p
   --result-ttl T     how long result URLs live: 90s, 30m, 24h (default 24h)
   --results-dir DIR  keep results on disk in DIR (default: memory); --results-max-mb N caps them (default 256)
   --upload-timeout T / --job-timeout T   body receive limit (default 30s) / reshape limit (default 120s)
+  --result-min-life T  no result younger than this is dropped for room (default 10m); when all are, new jobs get 503
   --public-url URL   base of data.image_url when behind a proxy;  --log  one line per request (no content)
+  --allow-host NAME  answer for this Host name too (repeatable; localhost, IP literals, --host and --public-url's host always are)
+  --client-uploads N uploads one client address may have open at once (default 8; more get 429)
 
 Options:
   --json             machine-readable output on stdout
@@ -63,6 +66,9 @@ export function parseCli(argv: string[]) {
       'upload-timeout': { type: 'string' },
       'job-timeout': { type: 'string' },
       'public-url': { type: 'string' },
+      'allow-host': { type: 'string', multiple: true },
+      'client-uploads': { type: 'string' },
+      'result-min-life': { type: 'string' },
       log: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },

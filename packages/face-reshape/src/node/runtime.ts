@@ -59,6 +59,8 @@ export interface RuntimeOptions {
   libraryDir?: string;
   /** How pages get their files (see above); default 'http'. */
   assets?: 'http' | 'intercept';
+  /** Let puppeteer close Chromium on SIGINT/SIGTERM/SIGHUP (default true); the server handles signals itself. */
+  handleSignals?: boolean;
 }
 
 export interface Runtime {
@@ -97,7 +99,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const assets = intercept ? new AssetTable(table) : null;
   let browser: Browser;
   try {
-    browser = await launchChromium(options.chromiumArgs);
+    const signals = options.handleSignals ?? true;
+    browser = await launchChromium(options.chromiumArgs, { handleSIGINT: signals, handleSIGTERM: signals, handleSIGHUP: signals });
   } catch (e) {
     await server?.close();
     throw e;
