@@ -100,7 +100,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   let browser: Browser;
   try {
     const signals = options.handleSignals ?? true;
-    browser = await launchChromium(options.chromiumArgs, { handleSIGINT: signals, handleSIGTERM: signals, handleSIGHUP: signals });
+    // With interception, DevTools too goes over a pipe, not a --remote-debugging-port that any local process could drive.
+    browser = await launchChromium(options.chromiumArgs, { handleSIGINT: signals, handleSIGTERM: signals, handleSIGHUP: signals, pipe: intercept });
   } catch (e) {
     await server?.close();
     throw e;
