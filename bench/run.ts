@@ -49,6 +49,7 @@ try {
     console.log(`video_640x480_fps     ${f(r.video_640x480_fps)}   (VideoReshaper.renderFrame back to back; ${r.video_backend}, upload ${r.video_upload}, present ${r.video_present})`);
     console.log(`  per frame: detect ${r.video_detect_ms.toFixed(1)} ms, track+smooth ${r.video_track_ms.toFixed(1)} ms, field ${r.video_field_ms.toFixed(1)} ms, render ${r.video_render_ms.toFixed(1)} ms, total ${r.video_total_ms.toFixed(1)} ms`);
     console.log(`serve_throughput_rps  ${f(r.serve_throughput_rps)}   (face-reshape serve, pool 2, 8 concurrent clients; p50 ${r.serve_p50_ms.toFixed(0)} ms, p95 ${r.serve_p95_ms.toFixed(0)} ms)`);
+    console.log(`serve_slot_median_ratio ${r.serve_slot_median_ratio.toFixed(2).padStart(7)}   (slowest pool page's median job time / fastest's; target ≤ 1.5)`);
   }
 } finally {
   await rt.close();

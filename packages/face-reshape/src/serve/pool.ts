@@ -79,6 +79,8 @@ interface Slot {
   busy: boolean;
   /** Replacing a crashed or timed-out page. */
   replacing: Promise<void> | null;
+  /** How long its last jobs took in the page, ms (the bench compares slots). */
+  times: number[];
 }
 
 interface Waiting {
@@ -121,7 +123,7 @@ export class PagePool {
     this.maxQueue = Math.max(0, options.maxQueue ?? 16);
     this.jobTimeoutMs = options.jobTimeoutMs ?? 120_000;
     this.config = { backend: options.backend ?? 'webgpu', model: options.modelAssetBuffer ? options.modelAssetBuffer.toString('base64') : null };
-    for (let i = 0; i < this.size; i++) this.slots.push({ index: i, live: null, busy: false, replacing: null });
+    for (let i = 0; i < this.size; i++) this.slots.push({ index: i, live: null, busy: false, replacing: null, times: [] });
     this.watchBrowser();
   }
 
@@ -160,6 +162,14 @@ export class PagePool {
   /** The live pages, slot by slot (null where one is being replaced): for checks such as every page being visible. */
   get pages(): Array<Page | null> {
     return this.slots.map((s) => s.live?.page ?? null);
+  }
+
+  /** Median time of each slot's recent successful jobs, ms (NaN for a slot without any): every slot should be as fast as the others. */
+  get slotMedians(): number[] {
+    return this.slots.map((s) => {
+      const t = [...s.times].sort((a, b) => a - b);
+      return t.length ? t[Math.floor(t.length / 2)] : NaN;
+    });
   }
 
   /** Chromium's main process id (tests kill it; supervisors may watch it). */
@@ -213,6 +223,7 @@ export class PagePool {
     const live = slot.live!;
     let result: PoolResult;
     let broken = false;
+    const started = performance.now();
     const evaluation = live.page.evaluate(serveJobInPage, job.image.toString('base64'), { shape_type: job.shape_type, strength: job.strength, edits: job.edits });
     try {
       const r = await race(evaluation, this.jobTimeoutMs, live.died, this.gpuGone);
@@ -233,6 +244,7 @@ export class PagePool {
       } else {
         result = { envelope: r.envelope, width: r.width, height: r.height, faces: r.faces, type: r.type };
         if (r.output !== undefined) result.output = Buffer.from(r.output, 'base64');
+        if (r.envelope.error_code === 0) slot.times = [...slot.times.slice(-99), performance.now() - started];
       }
     } catch (e) {
       // The page crashed or closed under the job ("Target closed", …): the same as its 'error'/'close' event.
