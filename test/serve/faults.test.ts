@@ -67,6 +67,7 @@ function check(label: string, { answers, killedAt, recoveredAt }: Awaited<Return
   const after = answers.filter((a) => a.sent >= killedAt);
   const summary = (xs: Answer[]) => xs.map((a) => `${a.status}${a.code ? ' ' + a.code : ''} @${((a.done - killedAt) / 1000).toFixed(1)}s`).join(', ');
   console.log(`${label}: in flight at the kill → ${summary(inFlight)}; after: ${after.length} requests, first 200 ${recoveredAt === null ? 'never' : `${((recoveredAt - killedAt) / 1000).toFixed(1)} s`} after the kill; codes ${[...new Set(after.map((a) => a.status + ' ' + a.code))].join(', ')}`);
+  console.log(`${label}: server events: ${server.output().split('\n').filter((l) => /warning: (page|Chromium)/.test(l)).slice(-4).map((l) => l.replace(/^.*warning: /, '')).join(' | ')}`);
   expect(inFlight.length, `${label}: requests in flight at the kill`).toBeGreaterThan(0);
   for (const a of inFlight) {
     expect(a.status === 200 || a.status >= 500, `${label}: in-flight answer ${a.status} ${a.code}`).toBe(true);

@@ -231,13 +231,8 @@ export class PagePool {
         broken = true;
         result = internalError(`Reshaping took longer than ${Math.round(this.jobTimeoutMs / 1000)} s and was stopped; the page was restarted. Retry with a smaller image.`);
       } else if (r === GPU_GONE) {
-        // Answered now; the page stays busy until the job settles (the library is rebuilding its GPU state in it).
-        this.completed++;
-        void evaluation.then(
-          () => this.release(slot, live, false),
-          () => this.release(slot, live, true),
-        );
-        return this.crashed("Chromium's GPU process exited; the reshapers are rebuilding their GPU state");
+        broken = true;
+        result = this.crashed("Chromium's GPU process exited");
       } else if (typeof r === 'string') {
         broken = true;
         result = this.crashed(r);
@@ -276,7 +271,8 @@ export class PagePool {
     slot.live = null;
     void old?.page.close().catch(() => {});
     if (this.closed || this.relaunching || slot.replacing) return;
-    if (!this.slots.some((s) => s.live)) this.flushQueue();
+    // Capacity just dropped: waiting jobs are answered now (503, retry) instead of waiting out the repair.
+    this.flushQueue(this.slots.some((s) => s.live) ? this.crashed('a reshaping page crashed; fewer are working while it is replaced') : this.unavailable());
     slot.replacing = (async () => {
       for (let attempt = 0; attempt < 3 && !this.closed && !this.relaunching; attempt++) {
         try {
@@ -328,10 +324,13 @@ export class PagePool {
     this.gpuWatch = new GpuProcessWatch(browser.process()?.pid, () => {
       if (this.closed || this.relaunching) return;
       this.restarts.gpu++;
-      this.options.onEvent?.("Chromium's GPU process exited; answering the jobs in flight with 503 while the pages rebuild their GPU state");
+      this.options.onEvent?.("Chromium's GPU process exited; answering the jobs in flight with 503 and replacing the pages");
       const fire = this.fireGpu;
       this.armGpu();
-      fire();
+      fire(); // busy slots: their jobs are answered and their pages replaced (runOn)
+      // Idle ones too: fresh pages get working GPU state sooner than the library's in-page rebuild
+      // under load (which stays the recovery for browser tabs).
+      for (const slot of this.slots) if (!slot.busy && slot.live && !slot.replacing) this.replace(slot);
       this.flushQueue(this.crashed("Chromium's GPU process exited before this request ran"));
     });
     this.browserGone = new Promise<string>((resolve) => browser.once('disconnected', () => resolve('Chromium exited')));
@@ -361,14 +360,22 @@ export class PagePool {
       try {
         this.runtime = await launch();
         this.watchBrowser();
-        const opened: Live[] = [];
-        for (let k = 0; k < this.size; k++) opened.push(await this.openPage());
+        // Pages open side by side; each slot works as soon as its page is ready.
+        const opened = await Promise.allSettled(
+          this.slots.map(async (slot) => {
+            const live = await this.openPage();
+            if (this.closed) return;
+            slot.live = live;
+            if (this.relaunching) this.relaunching = null; // the first page is up: jobs are taken again
+            this.pump(slot);
+          }),
+        );
         if (this.closed) return;
-        this.slots.forEach((s, k) => (s.live = opened[k]));
+        const failed = this.slots.filter((s) => !s.live);
+        if (failed.length === this.size) throw (opened.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason;
+        for (const s of failed) this.replace(s);
         this.restarts.browser++;
         this.options.onEvent?.(`Chromium relaunched (attempt ${i + 1})`);
-        this.relaunching = null;
-        for (const s of this.slots) this.pump(s);
         return;
       } catch (e) {
         last = e as Error;
