@@ -108,7 +108,7 @@ describe('face-reshape reshape (CLI, headless Chromium)', () => {
       expect(existsSync(out), `${c.name}: no output written`).toBe(false);
     });
     console.log('error table, CLI:\n' + rows.sort().join('\n'));
-  });
+  }, 360_000); // ~40 CLI runs, nine of them start Chromium: a shared 2-core machine needs more than the default
 
   it('exits 1 with 500 SERVICE_INTERNAL_ERROR saying what failed (corrupt model)', async () => {
     const model = join(TMP, 'corrupt.task');
