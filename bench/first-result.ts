@@ -58,13 +58,16 @@ const median = (a: number[]) => {
 const medianOrNull = (a: Array<number | null>) => (a.every((v) => v !== null) && a.length ? median(a as number[]) : null);
 
 export async function benchFirstResult(rt: Runtime, photoUrl: string, runs: number): Promise<FirstResultFigures> {
+  // The bench's runtime serves over HTTP (assets: 'http'): fresh incognito contexts load the page like a web app does.
+  if (!rt.server) throw new Error('benchFirstResult needs a runtime that serves its pages over HTTP');
+  const base = rt.server.url;
   const rows: Array<Awaited<ReturnType<typeof firstResultInPage>>> = [];
   for (let i = 0; i < runs; i++) {
     const context = await rt.browser.createBrowserContext();
     try {
       const page = await context.newPage();
       await page.evaluateOnNewDocument('globalThis.__name = (f) => f;');
-      await page.goto(rt.server.url + '/harness.html', { waitUntil: 'load' });
+      await page.goto(base + '/harness.html', { waitUntil: 'load' });
       await page.waitForFunction('window.harnessReady || window.harnessError', { timeout: 60_000 });
       const err = await page.evaluate('window.harnessError');
       if (err) throw new Error(`The library failed to load: ${err}`);

@@ -113,6 +113,7 @@ function report(r: Record<string, any>): void {
   }
   if (r.serve_throughput_rps !== undefined) {
     console.log(`serve_throughput_rps  ${f(r.serve_throughput_rps)}   (face-reshape serve, pool 2, 8 concurrent clients; p50 ${r.serve_p50_ms.toFixed(0)} ms, p95 ${r.serve_p95_ms.toFixed(0)} ms)`);
+    console.log(`serve_slot_median_ratio ${r.serve_slot_median_ratio.toFixed(2).padStart(7)}   (slowest pool page's median job time / fastest's; target ≤ 1.5)`);
   }
   if (r.scaleout_rps_1 !== undefined) for (const line of describeScaleout(r as ScaleoutResult)) console.log(line);
 }

@@ -26,6 +26,8 @@ export interface ServeBenchResult {
   serve_throughput_rps: number;
   serve_p50_ms: number;
   serve_p95_ms: number;
+  /** Slowest slot's median job time over the fastest's (each pool page should run at the same speed; ≤ 1.5). */
+  serve_slot_median_ratio: number;
 }
 
 /** Sends `requests` requests `concurrency` at a time; returns each one's status and latency. */
@@ -88,6 +90,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
       serve_throughput_rps: Math.round((requests / (wallMs / 1000)) * 100) / 100,
       serve_p50_ms: Math.round(quantile(ok.map((r) => r.ms), 0.5)),
       serve_p95_ms: Math.round(quantile(ok.map((r) => r.ms), 0.95)),
+      serve_slot_median_ratio: Math.round((Math.max(...server.pool.slotMedians) / Math.min(...server.pool.slotMedians)) * 100) / 100,
     };
   } finally {
     await server.close();
@@ -107,5 +110,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.log(`serve_throughput_rps  ${r.serve_throughput_rps.toFixed(2).padStart(9)}`);
     console.log(`serve_p50_ms          ${String(r.serve_p50_ms).padStart(9)}`);
     console.log(`serve_p95_ms          ${String(r.serve_p95_ms).padStart(9)}`);
+    console.log(`serve_slot_median_ratio ${r.serve_slot_median_ratio.toFixed(2).padStart(7)}   (slowest pool page's median job time / fastest's)`);
   }
 }

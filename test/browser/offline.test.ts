@@ -46,7 +46,7 @@ describe('demo PWA works offline after one visit', () => {
 
     // Network gone: DevTools offline, and the server itself closed.
     await page.setOfflineMode(true);
-    await rt.server.close();
+    await rt.server!.close();
     const probe = await page.evaluate(async () => {
       try {
         await fetch('/not-cached-' + Math.random(), { cache: 'no-store' });

@@ -1,8 +1,15 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import jpeg from 'jpeg-js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { jpegDeclaring } from '../support/compat-cases';
 import { ROOT } from '../support/env';
+
+const TMP = mkdtempSync(join(tmpdir(), 'face-reshape-detect-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const run = promisify(execFile);
 const BIN = resolve(ROOT, 'packages/face-reshape/bin/face-reshape.js');
@@ -47,4 +54,32 @@ describe('face-reshape detect (CLI, headless Chromium)', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read \/nonexistent\.jpg/);
   });
+
+  it('refuses a small JPEG declaring 12000×12000 px from its header (IMAGE_TOO_LARGE → 422), before Chromium decodes anything', async () => {
+    const small = jpeg.encode({ width: 32, height: 32, data: Buffer.alloc(32 * 32 * 4, 128) }, 90).data;
+    const bomb = join(TMP, 'bomb.jpg');
+    writeFileSync(bomb, jpegDeclaring(new Uint8Array(small), 12000, 12000));
+    // A Chromium that only leaves a mark: refusing the file must not need it.
+    const marker = join(TMP, 'chromium-started');
+    const fake = join(TMP, 'fake-chromium');
+    writeFileSync(fake, `#!/bin/sh\ntouch '${marker}'\nexit 1\n`);
+    chmodSync(fake, 0o755);
+    const r = await run(process.execPath, [BIN, 'detect', bomb, '--json'], { env: { ...process.env, CHROMIUM_PATH: fake } }).catch((e) => e);
+    expect(r.code, r.stderr).toBe(2);
+    const line = JSON.parse(r.stdout.trim());
+    expect([line.file, line.error.error_code, line.error.error_detail.code]).toEqual([bomb, 422, 'ERROR_HIGH_RESOLUTION']);
+    expect(line.error.error_detail.message).toMatch(/12000×12000/);
+    expect(r.stderr).toMatch(/error 422 ERROR_HIGH_RESOLUTION/);
+    expect(existsSync(marker), 'Chromium was started').toBe(false);
+  });
+
+  it('--model /nope is a clean typed error: exit 2, an envelope with --json, no stack trace', async () => {
+    const r = await run(process.execPath, [BIN, 'detect', resolve(ROOT, 'test/fixtures/grace_hopper.jpg'), '--model', '/nope', '--json']).catch((e) => e);
+    expect(r.code).toBe(2);
+    const env = JSON.parse(r.stdout.trim());
+    expect([env.error_code, env.error_detail.code]).toEqual([400, 'ERROR_INVALID_PARAMETER']);
+    expect(env.error_detail.message).toMatch(/Cannot read the model \/nope/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });
+

@@ -207,8 +207,8 @@ describe('face-reshape serve: the cloud endpoint on 127.0.0.1', () => {
       expect(r.body, p).not.toMatch(/root:|"name": "webgpu-face-reshape"|\x89PNG/);
     }
     // The real name still works, by GET and HEAD.
-    expect((await rawHttp(server.url, `GET /results/${name} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).status).toBe(200);
-    expect((await rawHttp(server.url, `HEAD /results/${name} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).head).toMatch(/content-type: image\/png/i);
+    expect((await rawHttp(server.url, `GET /results/${name} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)).status).toBe(200);
+    expect((await rawHttp(server.url, `HEAD /results/${name} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)).head).toMatch(/content-type: image\/png/i);
     console.log('traversal attempts:\n' + rows.join('\n'));
   });
 

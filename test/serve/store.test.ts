@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseEditField } from '../../src/compat/edit-fields';
 import { CLOUD_CODE_OF } from '../../src/compat/envelope';
-import { RESULT_NAME, ResultStore } from '../../packages/face-reshape/src/serve/store';
+import { RESULT_NAME, ResultStore, StoreFullError } from '../../packages/face-reshape/src/serve/store';
 
 const TMP = mkdtempSync(join(tmpdir(), 'face-reshape-store-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -22,8 +22,8 @@ describe('result store', () => {
     await s.close();
   });
 
-  it('expires results after the TTL and caps the bytes kept (oldest dropped first)', async () => {
-    const s = new ResultStore({ ttlMs: 200, maxBytes: 1000 });
+  it('expires results after the TTL and caps the bytes kept (oldest dropped first, once past the minimum lifetime)', async () => {
+    const s = new ResultStore({ ttlMs: 200, maxBytes: 1000, minLifetimeMs: 0 });
     const a = await s.put(Buffer.alloc(400), 'image/png');
     const b = await s.put(Buffer.alloc(400), 'image/png');
     const c = await s.put(Buffer.alloc(400), 'image/png');
@@ -50,6 +50,47 @@ describe('result store', () => {
     expect(await again.get('secret.txt')).toBeNull();
     await again.close(true);
     expect(readdirSync(dir)).toEqual(['secret.txt']);
+  });
+});
+
+describe('result store under pressure and in a hostile folder', () => {
+  it('never drops a result younger than the minimum lifetime: the new one is refused (StoreFullError with a retry delay)', async () => {
+    const s = new ResultStore({ ttlMs: 60_000, maxBytes: 1000, minLifetimeMs: 30_000 });
+    const a = await s.put(Buffer.alloc(400), 'image/png');
+    const b = await s.put(Buffer.alloc(400), 'image/png');
+    const err = await s.put(Buffer.alloc(400), 'image/png').catch((e) => e);
+    expect(err).toBeInstanceOf(StoreFullError);
+    expect(err.retryAfterS).toBeGreaterThan(0);
+    expect(err.retryAfterS).toBeLessThanOrEqual(30);
+    expect((await s.get(a))?.size).toBe(400);
+    expect((await s.get(b))?.size).toBe(400);
+    expect(s.stats).toEqual({ count: 2, bytes: 800 });
+    await s.close();
+  });
+
+  it('creates its folder 0700, refuses one writable by others, and never indexes or serves a planted symlink', async () => {
+    const fresh = join(TMP, 'fresh', 'results');
+    const s = new ResultStore({ dir: fresh });
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    await s.close();
+
+    const open = join(TMP, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect(() => new ResultStore({ dir: open })).toThrow(/writable by every user.*chmod 700/);
+    chmodSync(open, 0o770);
+    expect(() => new ResultStore({ dir: open })).toThrow(/writable by its group/);
+
+    const dir = join(TMP, 'planted');
+    mkdirSync(dir, { mode: 0o700 });
+    const secret = join(TMP, 'secret.txt');
+    writeFileSync(secret, 'top secret');
+    const name = 'A'.repeat(24) + '.png';
+    symlinkSync(secret, join(dir, name));
+    const t = new ResultStore({ dir });
+    expect(t.stats.count).toBe(0);
+    expect(await t.get(name)).toBeNull();
+    await t.close();
   });
 });
 

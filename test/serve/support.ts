@@ -98,11 +98,16 @@ export async function post(api: string, fields: Fields, headers: Record<string, 
 }
 
 /** Raw HTTP over a socket, for requests no client library would send (traversal, slow bodies). */
-export function rawHttp(url: string, request: string | Buffer, opts: { keepOpenMs?: number; timeoutMs?: number } = {}): Promise<{ status: number; head: string; body: string; ms: number }> {
+export function rawHttp(
+  url: string,
+  request: string | Buffer,
+  opts: { keepOpenMs?: number; timeoutMs?: number; localAddress?: string } = {},
+): Promise<{ status: number; head: string; body: string; ms: number }> {
   const { hostname, port } = new URL(url);
   const t0 = performance.now();
   return new Promise((resolveP, reject) => {
-    const sock = connect(Number(port), hostname);
+    // localAddress (e.g. 127.0.0.2) makes a second client on the same machine, as the server counts clients by address.
+    const sock = connect({ port: Number(port), host: hostname, localAddress: opts.localAddress });
     let data = '';
     const timer = setTimeout(() => {
       sock.destroy();

@@ -6,15 +6,16 @@ import { runReshape } from './reshape.js';
 import { runServe } from './serve.js';
 import type { Runtime } from '../node/runtime.js';
 import type { Page } from 'puppeteer';
+import { envelopeFromError, FaceReshapeError } from 'webgpu-face-reshape/compat';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'batch') return runBatch(argv.slice(1)); // [scale-out] an HTTP client with its own options: no Chromium here
+  const json = argv.includes('--json');
   let parsed;
   try {
     parsed = parseCli(argv);
   } catch (e) {
-    process.stderr.write(`face-reshape: ${(e as Error).message}\n\n${USAGE}\n`);
-    return 2;
+    return usageError((e as Error).message, json, true);
   }
   const { command, inputs, values } = parsed;
   if (values.help || !command) {
@@ -23,23 +24,38 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'reshape') return reshapeCommand(inputs, values);
   if (command === 'serve') return runServe(inputs, values);
-  if (command !== 'detect') {
-    process.stderr.write(`face-reshape: unknown command "${command}".\n\n${USAGE}\n`);
-    return 2;
-  }
-  const rt = await startRuntime();
+  if (command !== 'detect') return usageError(`unknown command "${command}".`, json, true);
+  let rt: Runtime | null = null;
+  let page: Page | null = null;
   try {
-    const { page } = await rt.newPage();
-    return await runDetect(page, inputs, values, (line) => process.stdout.write(line + '\n'));
+    return await runDetect(inputs, values, {
+      page: async () => {
+        rt ??= await startRuntime({ assets: 'intercept' });
+        page ??= (await rt.newPage()).page;
+        return page;
+      },
+      stdout: (line) => process.stdout.write(line + '\n'),
+      stderr: (line) => process.stderr.write(line + '\n'),
+    });
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`face-reshape: ${e.message}\n`);
-      return 2;
+    if (e instanceof UsageError) return usageError(e.message, json, false);
+    if (e instanceof FaceReshapeError) {
+      const env = envelopeFromError(e);
+      process.stderr.write(`face-reshape: error ${env.error_code} ${env.error_detail.code}: ${env.error_detail.message}\n`);
+      if (json) process.stdout.write(JSON.stringify(env) + '\n');
+      return env.error_code >= 500 ? 1 : 2;
     }
     throw e;
   } finally {
-    await rt.close();
+    await (rt as Runtime | null)?.close();
   }
+}
+
+/** A usage error: the message (and the usage text for a parse error) on stderr, with --json the envelope on stdout; exit 2. */
+function usageError(message: string, json: boolean, withUsage: boolean): number {
+  process.stderr.write(`face-reshape: ${message}\n${withUsage ? `\n${USAGE}\n` : ''}`);
+  if (json) process.stdout.write(JSON.stringify(envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', message))) + '\n');
+  return 2;
 }
 
 /** `reshape`: arguments and bytes are checked in Node first; Chromium starts only for a request that passed. */
@@ -49,7 +65,7 @@ async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseC
   try {
     return await runReshape(inputs, values, {
       page: async () => {
-        rt ??= await startRuntime();
+        rt ??= await startRuntime({ assets: 'intercept' });
         page ??= (await rt.newPage()).page;
         return page;
       },
@@ -64,7 +80,9 @@ async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseC
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(`face-reshape: ${(e as Error)?.stack ?? String(e)}\n`);
+    // No stack trace for users; FACE_RESHAPE_DEBUG=1 shows it.
+    const err = e as Error;
+    process.stderr.write(`face-reshape: ${process.env.FACE_RESHAPE_DEBUG ? (err?.stack ?? String(e)) : (err?.message ?? String(e))}\n`);
     process.exit(1);
   },
 );

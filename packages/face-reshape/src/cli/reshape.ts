@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'puppeteer';
 import {
@@ -18,6 +18,7 @@ export interface ReshapeCliOptions {
   shape?: string;
   strength?: string;
   out?: string;
+  format?: string;
   edit?: string[];
   backend?: string;
   model?: string;
@@ -28,6 +29,10 @@ export interface ReshapeCliIo {
   page: () => Promise<Page>;
   stdout: (line: string) => void;
   stderr: (line: string) => void;
+  /** Where `--out -` writes the image (default: process.stdout). */
+  stdoutBytes?: (bytes: Buffer) => void;
+  /** Where IN `-` is read from (default: file descriptor 0). */
+  stdin?: () => Buffer;
 }
 
 interface PageConfig {
@@ -60,33 +65,73 @@ export function parseEditFlag(flag: string): Edit {
   return edit;
 }
 
-/** OUT's extension picks the encoding. */
-function outputTypeOf(out: string): 'image/png' | 'image/jpeg' {
+/** OUT's extension picks the encoding (`--format` for `-`, stdout). */
+function outputTypeOf(out: string, format: string | undefined): 'image/png' | 'image/jpeg' {
+  const byFormat = format === undefined ? undefined : ({ png: 'image/png', jpeg: 'image/jpeg', jpg: 'image/jpeg' } as const)[format.toLowerCase() as 'png'];
+  if (format !== undefined && !byFormat) throw new FaceReshapeError('INVALID_ARGUMENT', `--format must be png or jpeg; got "${format}".`);
+  if (out === '-') return byFormat ?? 'image/png';
   const ext = extname(out).toLowerCase();
-  if (ext === '.png') return 'image/png';
-  if (ext === '.jpg' || ext === '.jpeg') return 'image/jpeg';
-  throw new FaceReshapeError('INVALID_ARGUMENT', `--out ${out}: the extension must be .png, .jpg or .jpeg (it picks the output format).`);
+  const byExt = ext === '.png' ? 'image/png' : ext === '.jpg' || ext === '.jpeg' ? 'image/jpeg' : undefined;
+  if (!byExt) throw new FaceReshapeError('INVALID_ARGUMENT', `--out ${out}: the extension must be .png, .jpg or .jpeg (it picks the output format).`);
+  if (byFormat && byFormat !== byExt) throw new FaceReshapeError('INVALID_ARGUMENT', `--format ${format} disagrees with --out ${out}; drop --format (the extension picks the format).`);
+  return byExt;
+}
+
+/** OUT can be written: an existing writable file, or a new name in an existing writable folder. Checked before any work. */
+function checkWritable(out: string): void {
+  const path = resolve(out);
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    st = null;
+  }
+  const fail = (why: string) => {
+    throw new FaceReshapeError('INVALID_ARGUMENT', `--out ${out}: ${why}; choose a path you can write to.`);
+  };
+  if (st?.isDirectory()) fail('is a folder');
+  try {
+    if (st) accessSync(path, constants.W_OK);
+    else {
+      const dir = dirname(path);
+      let dst;
+      try {
+        dst = statSync(dir);
+      } catch {
+        return fail(`the folder ${dir} does not exist`);
+      }
+      if (!dst.isDirectory()) fail(`${dir} is not a folder`);
+      accessSync(dir, constants.W_OK | constants.X_OK);
+    }
+  } catch (e) {
+    if (e instanceof FaceReshapeError) throw e;
+    fail(st ? 'the file is not writable' : `the folder ${dirname(path)} is not writable`);
+  }
+}
+
+/** IN: a file, or `-` for stdin. */
+function readInput(input: string, io: ReshapeCliIo): Buffer {
+  try {
+    return input === '-' ? (io.stdin ?? (() => readFileSync(0)))() : readFileSync(input);
+  } catch (e) {
+    throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the input image ${input === '-' ? 'from stdin' : input}: ${(e as Error).message}.`);
+  }
 }
 
 /** Everything checked in Node before Chromium starts: arguments, then the cloud's byte-level checks. */
-function precheck(inputs: string[], opts: ReshapeCliOptions): { bytes: Buffer; config: PageConfig; out: string } {
+function precheck(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): { bytes: Buffer; config: PageConfig; out: string } {
   if (inputs.length > 1) throw new FaceReshapeError('INVALID_ARGUMENT', `reshape takes one input image; got ${inputs.length} (${inputs.join(', ')}).`);
   if (opts.backend !== undefined && opts.backend !== 'webgpu' && opts.backend !== 'cpu') {
     throw new FaceReshapeError('INVALID_ARGUMENT', `--backend must be webgpu or cpu; got "${opts.backend}".`);
   }
   const edits = (opts.edit ?? []).map(parseEditFlag);
-  let bytes: Buffer | undefined;
-  if (inputs[0] !== undefined) {
-    try {
-      bytes = readFileSync(inputs[0]);
-    } catch (e) {
-      throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the input image ${inputs[0]}: ${(e as Error).message}.`);
-    }
-  }
+  const bytes = inputs[0] !== undefined ? readInput(inputs[0], io) : undefined;
   // Missing fields, types and ranges, in the cloud's order (shape names accepted on the command line).
   parseFacialAestheticsRequest({ image: bytes, shape_type: opts.shape, strength: opts.strength }, { allowShapeNames: true, editsGiven: edits.length > 0 });
-  if (!opts.out) throw new FaceReshapeError('MISSING_ARGUMENT', 'Missing --out OUT: name the output file (.png or .jpg).');
-  const outputType = outputTypeOf(opts.out);
+  if (!opts.out) throw new FaceReshapeError('MISSING_ARGUMENT', 'Missing --out OUT: name the output file (.png or .jpg), or - for stdout.');
+  const outputType = outputTypeOf(opts.out, opts.format);
+  if (opts.out === '-' && opts.json) throw new FaceReshapeError('INVALID_ARGUMENT', '--out - writes the image to stdout, where --json would print too; use one of them.');
+  if (opts.out !== '-') checkWritable(opts.out);
   checkCloudImage(bytes!);
   let model: string | null = null;
   if (opts.model) {
@@ -117,16 +162,23 @@ export async function runReshape(inputs: string[], opts: ReshapeCliOptions, io: 
   let env: FacialAestheticsEnvelope;
   let summary = '';
   try {
-    const { bytes, config, out } = precheck(inputs, opts);
+    const { bytes, config, out } = precheck(inputs, opts, io);
     const page = await io.page();
     const res = await page.evaluate(reshapeInPage, bytes.toString('base64'), config);
     if (res.warning) io.stderr(`face-reshape: warning: ${res.warning}`);
     env = res.envelope;
     if (env.error_code === 0 && res.output !== undefined) {
       try {
-        writeFileSync(out, Buffer.from(res.output, 'base64'));
-        env.data = { image_url: pathToFileURL(resolve(out)).href };
-        summary = `${inputs[0]} → ${out}: ${res.width}×${res.height}, ${res.faces} face(s) reshaped`;
+        const image = Buffer.from(res.output, 'base64');
+        if (out === '-') {
+          (io.stdoutBytes ?? ((b: Buffer) => process.stdout.write(b)))(image);
+          env.data = { image_url: '' };
+          io.stderr(`${inputs[0]} → stdout: ${res.width}×${res.height}, ${res.faces} face(s) reshaped`);
+        } else {
+          writeFileSync(out, image);
+          env.data = { image_url: pathToFileURL(resolve(out)).href };
+          summary = `${inputs[0]} → ${out}: ${res.width}×${res.height}, ${res.faces} face(s) reshaped`;
+        }
       } catch (e) {
         env = errorEnvelope('SERVICE_INTERNAL_ERROR', `The image was reshaped but ${out} could not be written: ${(e as Error).message}. Check that the folder exists and is writable.`);
       }

@@ -16,6 +16,9 @@ export interface ServeCliOptions {
   'upload-timeout'?: string;
   'job-timeout'?: string;
   'public-url'?: string;
+  'allow-host'?: string[];
+  'client-uploads'?: string;
+  'result-min-life'?: string;
   log?: boolean;
   backend?: string;
   model?: string;
@@ -77,6 +80,9 @@ export function serveOptionsFromCli(opts: ServeCliOptions, env: NodeJS.ProcessEn
     resultsDir: opts['results-dir'],
     resultsRedis,
     resultsMaxBytes: positiveInt('results-max-mb', opts['results-max-mb'], 256) * 1024 * 1024,
+    resultMinLifetimeMs: parseDuration('result-min-life', opts['result-min-life'], 10 * 60_000),
+    allowHosts: opts['allow-host'],
+    maxUploadsPerClient: positiveInt('client-uploads', opts['client-uploads'], 8),
     uploadTimeoutMs: parseDuration('upload-timeout', opts['upload-timeout'], 30_000),
     jobTimeoutMs: parseDuration('job-timeout', opts['job-timeout'], 120_000),
     publicUrl: opts['public-url'],
@@ -101,12 +107,17 @@ export async function runServe(inputs: string[], opts: ServeCliOptions): Promise
     return 2;
   }
   let server;
-  // Puppeteer closes Chromium on SIGINT/SIGTERM/SIGHUP by default, which would fail the requests
-  // in flight; the server shuts down gracefully itself, so its own handlers replace those.
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  // Chromium exited and could not be relaunched: exit 1 so that a supervisor restarts the server.
+  let fatal: (e: Error) => void = () => {};
+  const fatalExit = new Promise<number>((resolve) => {
+    fatal = (e) => {
+      process.stderr.write(`face-reshape serve: fatal: ${e.message}; exiting with code 1.\n`);
+      resolve(1);
+    };
+  });
   try {
-    server = await startServe(options);
-    for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+    // The pool's Chromium leaves signals to us (no puppeteer handlers): shutdown stays graceful.
+    server = await startServe({ ...options, onFatal: (e) => fatal(e) });
   } catch (e) {
     process.stderr.write(`face-reshape serve: could not start: ${(e as Error).message}\n`);
     return 1;
@@ -124,7 +135,7 @@ export async function runServe(inputs: string[], opts: ServeCliOptions): Promise
   }
   if (wild && !options.apiKey) process.stderr.write('face-reshape serve: warning: listening on all interfaces without --api-key; anyone who can reach this port can use it.\n');
 
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
@@ -145,4 +156,5 @@ export async function runServe(inputs: string[], opts: ServeCliOptions): Promise
     };
     for (const s of SIGNALS) process.on(s, () => stop(s));
   });
+  return Promise.race([stopped, fatalExit]);
 }

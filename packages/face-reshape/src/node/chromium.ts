@@ -16,6 +16,11 @@ export const CHROMIUM_FLAGS = [
   '--no-first-run',
   '--disable-default-apps',
   '--disable-extensions',
+  // Every page of a pool must run at full speed: no timer throttling or lower priority for pages
+  // Chromium thinks are in the background or covered (each page also has its own window).
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
 ];
 
 /** SwiftShader is the only adapter on GPU-less machines; FACE_RESHAPE_WEBGPU_ADAPTER=default lets a real GPU be picked. */

@@ -1,15 +1,23 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import type { Browser, Page } from 'puppeteer';
+import type { Browser, HTTPRequest, Page } from 'puppeteer';
+import { AssetTable } from './assets.js';
 import { launchChromium } from './chromium.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
 /**
- * The library's Node-side runtime: a 127.0.0.1 static server for the library's own files and a
- * headless Chromium whose pages import the built library, the same files a web app ships. Used by
- * the CLI, the server, the bench and the browser tests.
+ * The library's Node-side runtime: a headless Chromium whose pages import the built library, the
+ * same files a web app ships. Pages get those files either through CDP request interception
+ * (`assets: 'intercept'`: no port is opened at all; the CLI and the server) or from a 127.0.0.1
+ * static server (`'http'`: tests whose pages register service workers, which interception does not
+ * see, and the bench). Each page opens in its own window, so every page is visible and none is
+ * throttled as a background tab.
  */
+
+/** The origin intercepted pages load from: never connected to (every request is answered from Node), and a secure context (WebGPU, wasm) as a loopback name. */
+export const INTERCEPT_ORIGIN = 'http://face-reshape.localhost';
 
 const require = createRequire(import.meta.url);
 
@@ -49,10 +57,17 @@ export interface RuntimeOptions {
   chromiumArgs?: string[];
   /** The built library served at /dist/ (default: the package's own dist/; the tests use the test bed build). */
   libraryDir?: string;
+  /** How pages get their files (see above); default 'http'. */
+  assets?: 'http' | 'intercept';
+  /** Let puppeteer close Chromium on SIGINT/SIGTERM/SIGHUP (default true); the server handles signals itself. */
+  handleSignals?: boolean;
 }
 
 export interface Runtime {
-  server: StaticServer;
+  /** Where pages load from, e.g. http://127.0.0.1:43123 or INTERCEPT_ORIGIN. */
+  origin: string;
+  /** The static server in 'http' mode; null with interception. */
+  server: StaticServer | null;
   browser: Browser;
   /** Opens the harness page; `requests` collects every URL the page asked for. */
   newPage(path?: string): Promise<RuntimePage>;
@@ -61,7 +76,7 @@ export interface Runtime {
 
 export interface RuntimePage {
   page: Page;
-  /** Requests to anything other than the local server (must stay empty: privacy promise). */
+  /** Requests to anything other than the runtime's origin (must stay empty: privacy promise; intercepted pages have them refused too). */
   foreignRequests: string[];
 }
 
@@ -70,7 +85,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (!existsSync(resolve(libraryDir, 'index.js'))) {
     throw new Error(`The built library is missing (${libraryDir}/index.js): run \`npm run build\` in webgpu-face-reshape first.`);
   }
-  const server = await startStaticServer({
+  const table = {
     mounts: {
       '/dist/': libraryDir,
       '/models/': resolve(LIBRARY_ROOT, 'models'),
@@ -78,26 +93,39 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...options.mounts,
     },
     documents: { '/harness.html': harnessHtml(existsSync(resolve(libraryDir, 'internals.js'))) },
-  });
+  };
+  const intercept = options.assets === 'intercept';
+  const server = intercept ? null : await startStaticServer(table);
+  const assets = intercept ? new AssetTable(table) : null;
   let browser: Browser;
   try {
-    browser = await launchChromium(options.chromiumArgs);
+    const signals = options.handleSignals ?? true;
+    // With interception, DevTools too goes over a pipe, not a --remote-debugging-port that any local process could drive.
+    browser = await launchChromium(options.chromiumArgs, { handleSIGINT: signals, handleSIGTERM: signals, handleSIGHUP: signals, pipe: intercept });
   } catch (e) {
-    await server.close();
+    await server?.close();
     throw e;
   }
-  const origin = new URL(server.url).origin;
+  const origin = server ? new URL(server.url).origin : INTERCEPT_ORIGIN;
 
   return {
+    origin,
     server,
     browser,
     async newPage(path = '/harness.html') {
-      const page = await browser.newPage();
+      // A window of its own: a second tab in one window would be hidden, and Chromium slows hidden pages ~10×.
+      const page = await browser.newPage({ type: 'window' });
       const foreignRequests: string[] = [];
+      if (assets) await page.setRequestInterception(true);
       page.on('request', (req) => {
         const url = req.url();
-        if (url.startsWith('data:') || url.startsWith('blob:')) return;
-        if (new URL(url).origin !== origin) foreignRequests.push(url);
+        if (url.startsWith('data:') || url.startsWith('blob:')) {
+          if (assets) void req.continue().catch(() => {});
+          return;
+        }
+        const own = new URL(url).origin === origin;
+        if (!own) foreignRequests.push(url);
+        if (assets) void answer(assets, req, own).catch(() => {});
       });
       // Functions passed to page.evaluate from code run by tsx keep esbuild's `__name(fn, "…")`
       // wrappers; give the page a no-op so those functions run there as written.
@@ -108,7 +136,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       page.on('console', (msg) => {
         if (process.env.FACE_RESHAPE_DEBUG) console.error('[page]', msg.text());
       });
-      await page.goto(server.url + path, { waitUntil: 'load' });
+      await page.goto(origin + path, { waitUntil: 'load' });
       if (path === '/harness.html') {
         await page.waitForFunction('window.harnessReady || window.harnessError', { timeout: 60_000 });
         const err = await page.evaluate('window.harnessError');
@@ -118,7 +146,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     },
     async close() {
       await browser.close().catch(() => {});
-      await server.close();
+      await server?.close();
     },
   };
+}
+
+/** Answers an intercepted request from the asset table: only GET of a known file of our own origin; everything else is refused without touching the network. */
+async function answer(assets: AssetTable, req: HTTPRequest, own: boolean): Promise<void> {
+  if (!own) return req.abort('blockedbyclient');
+  const asset = req.method() === 'GET' ? assets.lookup(new URL(req.url()).pathname) : null;
+  if (!asset) return req.respond({ status: 404, contentType: 'text/plain', body: 'not found' });
+  const body = 'document' in asset ? asset.document : await readFile(asset.file);
+  return req.respond({ status: 200, contentType: asset.type, headers: { 'cache-control': 'no-store' }, body });
 }

@@ -4,21 +4,11 @@ import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import {
-  checkCloudImage,
-  checkCloudUpload,
-  envelopeFromError,
-  FaceReshapeError,
-  parseEditFields,
-  parseFacialAestheticsRequest,
-  serverErrorEnvelope,
-  CLOUD_LIMITS,
-  type Edit,
-  type FacialAestheticsEnvelope,
-  type ServerCode,
-} from 'webgpu-face-reshape/compat';
-import { PagePool, QueueFullError, type PagePoolOptions, type PoolJob } from './pool.js';
-import { ResultStore, type ResultStoreOptions } from './store.js';
+import { envelopeFromError, FaceReshapeError, serverErrorEnvelope, CLOUD_LIMITS, type FacialAestheticsEnvelope, type ServerCode } from 'webgpu-face-reshape/compat';
+import { checkForm, discardBody, DRAIN_LIMIT, FormError, readForm, type ParsedForm } from './form.js';
+import { answerClientError, hostAllowList, limitConnectionsPerClient, MAX_URL_LENGTH, PerClient } from './http-policy.js';
+import { PagePool, QueueFullError, type PagePoolOptions, type PoolJob, type PoolResult } from './pool.js';
+import { ResultStore, StoreFullError, type ResultStoreOptions } from './store.js';
 // [scale-out] shared results in Redis, probes and metrics (issue 18)
 import { RedisResultStore, StoreUnavailableError } from './redis-store.js';
 import { registerHealth } from './health.js';
@@ -35,6 +25,8 @@ export interface ServeOptions {
   port?: number;
   /** Base of `data.image_url` (e.g. https://faces.example.com behind a proxy); default: the address bound (the Host header when bound to a wildcard). */
   publicUrl?: string;
+  /** Host names answered besides localhost, IP literals, the bound host and --public-url's host (others get 421). */
+  allowHosts?: string[];
   /** When set, every API request must carry it in the `ailabapi-api-key` header (compared in constant time). */
   apiKey?: string;
   /** Origins allowed to call from a browser (CORS); default none (no CORS headers at all). */
@@ -44,24 +36,31 @@ export interface ServeOptions {
   queue?: number;
   /** Uploads received at once (default 32); more are answered 503 before their body is read. */
   maxUploads?: number;
+  /** Uploads one client address may have open at once (default 8); more are answered 429. */
+  maxUploadsPerClient?: number;
+  /** Sockets one client address may hold open (default 64); more are closed at once. */
+  maxConnectionsPerClient?: number;
   /** Longest time to receive a request body, ms (default 30 s): 408 after it. */
   uploadTimeoutMs?: number;
   /** Longest a reshape may run, ms (default 120 s). */
   jobTimeoutMs?: number;
-  /** Result images: TTL (default 24 h), cap on bytes kept (default 256 MiB), folder (default: memory). */
+  /** Result images: TTL (default 24 h), cap on bytes kept (default 256 MiB), folder (default: memory), and the age below which none is dropped for room (default 10 min). */
   resultTtlMs?: number;
   resultsMaxBytes?: number;
   resultsDir?: string;
   /** [scale-out] Keep results in this Redis (redis://host:port/db) instead, shared by every instance using it. */
   resultsRedis?: string;
+  resultMinLifetimeMs?: number;
   /** Seconds sent in Retry-After with 503 (default 2). */
   retryAfterS?: number;
   backend?: 'webgpu' | 'cpu';
   modelAssetBuffer?: Buffer;
   /** One line per request on stderr (method, route pattern, status, time): no URLs, fields or image content. Default off. */
   log?: boolean;
-  /** Warnings (e.g. no WebGPU → CPU warp); default: stderr. */
+  /** Warnings (e.g. no WebGPU → CPU warp) and fault events (a page replaced, Chromium relaunched); default: stderr. */
   onWarning?: (message: string) => void;
+  /** Chromium exited and could not be relaunched: the server cannot work any more. Default: print it and exit the process with code 1, for a supervisor to restart. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface ServeHandle {
@@ -75,52 +74,43 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-interface ParsedForm {
-  image?: Buffer | string | Array<Buffer | string>;
-  shape_type?: string | string[];
-  strength?: string | string[];
-  edit: string[];
-  /** Names of file fields other than `image`, drained and ignored. */
-  otherFiles: string[];
-}
-
-class FormError extends Error {
-  constructor(
-    readonly envelope: FacialAestheticsEnvelope,
-    readonly extraHeaders: Record<string, string> = {},
-  ) {
-    super(envelope.error_msg);
-  }
-}
-
-const MB = 1024 * 1024;
-/** Most bytes of an unwanted body read and thrown away after an early answer; past it the socket is closed. */
-const DRAIN_LIMIT = 64 * MB;
-
-function discardBody(raw: IncomingMessage, limit: number): void {
-  if (raw.readableEnded || raw.destroyed) return;
-  let n = 0;
-  raw.unpipe(); // the multipart parser, if still attached: it would hold back the stream
-  raw.on('data', (chunk: Buffer) => {
-    n += chunk.length;
-    if (n > limit) raw.socket?.destroy();
-  });
-  raw.resume();
-}
-
 export async function startServe(options: ServeOptions = {}): Promise<ServeHandle> {
   const host = options.host ?? '127.0.0.1';
   const uploadTimeoutMs = options.uploadTimeoutMs ?? 30_000;
   const retryAfter = String(options.retryAfterS ?? 2);
   const maxUploads = options.maxUploads ?? 32;
+  const perClientUploads = new PerClient(Math.min(maxUploads, options.maxUploadsPerClient ?? 8));
+  const hostAllowed = hostAllowList({ host, publicUrl: options.publicUrl, allowHosts: options.allowHosts });
   const warn = options.onWarning ?? ((m: string) => process.stderr.write(`face-reshape serve: warning: ${m}\n`));
   const keyDigest = options.apiKey ? digest(options.apiKey) : null;
   const corsOrigins = (options.corsOrigins ?? []).filter(Boolean);
+  let handle: ServeHandle | null = null;
+  let uploads = 0;
+  let closing = false;
+  const fatal =
+    options.onFatal ??
+    ((e: Error) => {
+      process.stderr.write(`face-reshape serve: fatal: ${e.message}\n`);
+      process.exit(1);
+    });
 
   const store = options.resultsRedis // [scale-out]
-    ? new RedisResultStore({ url: options.resultsRedis, ttlMs: options.resultTtlMs, maxBytes: options.resultsMaxBytes })
-    : new ResultStore({ ttlMs: options.resultTtlMs, maxBytes: options.resultsMaxBytes, dir: options.resultsDir } satisfies ResultStoreOptions);
-  const poolOptions: PagePoolOptions = { size: options.pool, maxQueue: options.queue, jobTimeoutMs: options.jobTimeoutMs, backend: options.backend, modelAssetBuffer: options.modelAssetBuffer, onWarning: warn };
+    ? new RedisResultStore({ url: options.resultsRedis, ttlMs: options.resultTtlMs, maxBytes: options.resultsMaxBytes, minLifetimeMs: options.resultMinLifetimeMs })
+    : new ResultStore({ ttlMs: options.resultTtlMs, maxBytes: options.resultsMaxBytes, dir: options.resultsDir, minLifetimeMs: options.resultMinLifetimeMs } satisfies ResultStoreOptions);
+  const poolOptions: PagePoolOptions = {
+    size: options.pool,
+    maxQueue: options.queue,
+    jobTimeoutMs: options.jobTimeoutMs,
+    backend: options.backend,
+    modelAssetBuffer: options.modelAssetBuffer,
+    onWarning: warn,
+    onEvent: (m) => warn(m),
+    onFatal: (e) => {
+      // Stop taking requests, then hand over: the supervisor restarts a fresh process.
+      closing = true;
+      void (handle ? handle.close() : Promise.resolve()).finally(() => fatal(e));
+    },
+  };
   let pool: PagePool;
   try {
     pool = await PagePool.start(poolOptions);
@@ -129,22 +119,27 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     throw e;
   }
 
-  let uploads = 0;
-  let closing = false;
   /** http://address:port once listening (the address stays known while closing). */
   let boundUrl = '';
 
   const app = Fastify({
     logger: false,
     // Node's own limits as a backstop behind the upload timer: the whole request within the upload
-    // timeout (+5 s), headers within 10 s, checked every second; sockets capped.
+    // timeout (+5 s), headers within 10 s, checked every second; sockets capped, per client too.
     serverFactory: (handler) => {
       const server: Server = createServer(
         { requestTimeout: uploadTimeoutMs + 5000, headersTimeout: Math.min(10_000, uploadTimeoutMs + 5000), connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 },
         handler as (req: IncomingMessage, res: ServerResponse) => void,
       );
       server.maxConnections = 512;
+      limitConnectionsPerClient(server, options.maxConnectionsPerClient ?? 64);
       return server;
+    },
+    // Requests Node's parser refuses, and URLs the router cannot take, still get an envelope.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (err, req, reply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return fail(req, reply, 'URI_TOO_LONG', `The URL is too long; result URLs are ${RESULTS_PREFIX}<24 characters>.<png|jpg>.`);
+      return fail(req, reply, 'BAD_REQUEST', 'The URL is malformed (a bad %-escape?).');
     },
     bodyLimit: 64 * 1024,
     return503OnClosing: false,
@@ -159,6 +154,15 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     limits: { fileSize: CLOUD_LIMITS.maxBytes + 1, files: 4, fields: 40, parts: 48, fieldSize: 4096, fieldNameSize: 100, headerPairs: 50 },
     throwFileSizeLimit: false,
   });
+
+  // Every request, routed or not: a Host this server answers for, and a URL of sane length.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!hostAllowed(req.headers.host)) {
+      return fail(req, reply, 'MISDIRECTED_REQUEST', `This server does not answer for the Host in this request; call it as 127.0.0.1, localhost or its --public-url host (or add the name with --allow-host).`);
+    }
+    if ((req.raw.url ?? '').length > MAX_URL_LENGTH) return fail(req, reply, 'URI_TOO_LONG', `The URL is longer than ${MAX_URL_LENGTH} characters.`);
+  });
+
   if (corsOrigins.length) {
     await app.register(cors, {
       origin: (origin, cb) => cb(null, origin !== undefined && corsOrigins.includes(origin)),
@@ -189,6 +193,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     return reply.code(status).headers({ 'cache-control': 'no-store', ...headers }).type('application/json; charset=utf-8').send(JSON.stringify(envelope));
   }
   const fail = (req: FastifyRequest, reply: FastifyReply, code: ServerCode, message: string, headers: Record<string, string> = {}) => send(req, reply, serverErrorEnvelope(code, message), headers);
+  const busy = (req: FastifyRequest, reply: FastifyReply, message: string, seconds = retryAfter) => fail(req, reply, 'SERVICE_BUSY', message, { 'retry-after': seconds });
 
   function baseUrl(req: FastifyRequest, bound: string): string {
     if (options.publicUrl) return options.publicUrl.replace(/\/+$/, '');
@@ -201,7 +206,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
 
   app.post(API_PATH, {
     onRequest: async (req, reply) => {
-      if (closing) return fail(req, reply, 'SERVICE_BUSY', 'The server is shutting down; retry shortly (on another instance).', { 'retry-after': retryAfter });
+      if (closing) return busy(req, reply, 'The server is shutting down; retry shortly (on another instance).');
       if (keyDigest) {
         const given = req.headers[API_KEY_HEADER];
         if (typeof given !== 'string' || !timingSafeEqual(digest(given), keyDigest)) {
@@ -223,10 +228,14 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
           ),
         );
       }
-      if (pool.full) return fail(req, reply, 'SERVICE_BUSY', `All ${pool.size} reshapers are busy and ${pool.maxQueue} requests are waiting; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
+      if (pool.full) return busy(req, reply, `All ${pool.size} reshapers are busy and ${pool.maxQueue} requests are waiting; retry after ${retryAfter} s.`);
       // [scale-out] no upload is read while the shared results store is down: its result could not be kept.
-      if (store instanceof RedisResultStore && !store.available) return fail(req, reply, 'SERVICE_BUSY', `The results store is unreachable; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
-      if (uploads >= maxUploads) return fail(req, reply, 'SERVICE_BUSY', `${maxUploads} uploads are already being received; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
+      if (store instanceof RedisResultStore && !store.available) return busy(req, reply, `The results store is unreachable; retry after ${retryAfter} s.`);
+      if (uploads >= maxUploads) return busy(req, reply, `${maxUploads} uploads are already being received; retry after ${retryAfter} s.`);
+      const client = req.socket.remoteAddress ?? '';
+      if (!perClientUploads.tryAcquire(client)) {
+        return fail(req, reply, 'TOO_MANY_REQUESTS', `This client already has ${perClientUploads.limit} uploads in progress; finish those first, then retry.`, { 'retry-after': retryAfter });
+      }
 
       let form: ParsedForm;
       uploads++;
@@ -237,6 +246,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
         return send(req, reply, envelopeFromError(new FaceReshapeError('MISSING_ARGUMENT', `The multipart body could not be read (${(e as Error).message}). Send multipart/form-data with the fields image, shape_type and strength.`)));
       } finally {
         uploads--;
+        perClientUploads.release(client);
       }
 
       // Everything checkable without decoding, in Node, in the cloud's order; the pool only sees plausible requests.
@@ -246,32 +256,28 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
       } catch (e) {
         return send(req, reply, envelopeFromError(e));
       }
-      let result;
+      let result: PoolResult;
       try {
         result = await pool.submit(job);
       } catch (e) {
-        if (e instanceof QueueFullError) return fail(req, reply, 'SERVICE_BUSY', `All ${pool.size} reshapers are busy and ${e.queued} requests are waiting; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
+        if (e instanceof QueueFullError) return busy(req, reply, `All ${pool.size} reshapers are busy and ${e.queued} requests are waiting; retry after ${retryAfter} s.`);
         return send(req, reply, envelopeFromError(e));
       }
       const env = result.envelope;
+      if (result.retry) return send(req, reply, env, { 'retry-after': retryAfter });
       if (env.error_code === 0 && result.output && result.type) {
         try {
           const name = await store.put(result.output, result.type);
           env.data = { image_url: `${baseUrl(req, boundUrl)}${RESULTS_PREFIX}${name}` };
         } catch (e) {
-          // [scale-out] an unreachable or full shared store: the client retries (here or on another instance).
-          if (e instanceof StoreUnavailableError) return fail(req, reply, 'SERVICE_BUSY', `The result could not be kept (${e.message}); retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
+          if (e instanceof StoreFullError) return busy(req, reply, `The image was reshaped, but ${e.message}`, String(e.retryAfterS));
+          // [scale-out] an unreachable shared store: the client retries (here or on another instance).
+          if (e instanceof StoreUnavailableError) return busy(req, reply, `The result could not be kept (${e.message}); retry after ${retryAfter} s.`);
           return send(req, reply, envelopeFromError(new FaceReshapeError('INTERNAL', `The image was reshaped but could not be stored: ${(e as Error).message}.`)));
         }
       }
       return send(req, reply, env);
     },
-  });
-
-  app.route({
-    method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'],
-    url: API_PATH,
-    handler: (req, reply) => fail(req, reply, 'METHOD_NOT_ALLOWED', `Use POST ${API_PATH} with multipart/form-data.`, { allow: 'POST' }),
   });
 
   app.route({
@@ -284,7 +290,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
         r = await store.get(name);
       } catch (e) {
         // [scale-out] the result may well exist: say "later", never "not found".
-        if (e instanceof StoreUnavailableError) return fail(req, reply, 'SERVICE_BUSY', `The results store is unreachable; retry after ${retryAfter} s.`, { 'retry-after': retryAfter });
+        if (e instanceof StoreUnavailableError) return busy(req, reply, `The results store is unreachable; retry after ${retryAfter} s.`);
         throw e;
       }
       if (!r) return fail(req, reply, 'NOT_FOUND', 'No such result: the URL is wrong or the result expired.');
@@ -301,7 +307,13 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     },
   });
 
-  app.setNotFoundHandler((req, reply) => fail(req, reply, 'NOT_FOUND', `Nothing is served at this path; the API is POST ${API_PATH}.`));
+  // Unrouted: a method the API path or a result does not answer is 405 (OPTIONS and TRACE included), anything else 404.
+  app.setNotFoundHandler((req, reply) => {
+    const path = (req.raw.url ?? '').split('?')[0];
+    if (path === API_PATH) return fail(req, reply, 'METHOD_NOT_ALLOWED', `Use POST ${API_PATH} with multipart/form-data.`, { allow: 'POST' });
+    if (path.startsWith(RESULTS_PREFIX) && req.method !== 'GET' && req.method !== 'HEAD') return fail(req, reply, 'METHOD_NOT_ALLOWED', 'Results are read with GET (or HEAD).', { allow: 'GET, HEAD' });
+    return fail(req, reply, 'NOT_FOUND', `Nothing is served at this path; the API is POST ${API_PATH}.`);
+  });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     // Fastify-level failures (bad headers, …) still answer with an envelope; never the error's internals.
     if (err.statusCode === 413) return send(req, reply, envelopeFromError(new FaceReshapeError('FILE_TOO_LARGE', 'The request body is too large.')));
@@ -318,7 +330,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
   boundUrl = url;
 
   let closePromise: Promise<void> | null = null;
-  return {
+  handle = {
     url,
     port: addr.port,
     app,
@@ -335,104 +347,9 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
       return closePromise;
     },
   };
+  return handle;
 }
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
-}
-
-function add<T>(prev: T | T[] | undefined, v: T): T | T[] {
-  if (prev === undefined) return v;
-  return Array.isArray(prev) ? [...prev, v] : [prev, v];
-}
-
-/**
- * Streams the multipart body: the first `image` file is kept (at most 3 MB: a larger one is answered
- * 413 as soon as its 3 MB + 1st byte arrives, 415 if its first bytes are not JPEG/PNG/BMP), files under
- * other names are drained, text fields are collected. Limits: 4 files, 40 fields of 4 KB, 48 parts.
- */
-async function readForm(req: FastifyRequest, timeoutMs: number): Promise<ParsedForm> {
-  const form: ParsedForm = { edit: [], otherFiles: [] };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new FormError(serverErrorEnvelope('REQUEST_TIMEOUT', `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s.`))),
-      timeoutMs,
-    );
-  });
-  const reading = (async () => {
-    const tooMany = (what: string) =>
-      new FormError(envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', `Too many ${what} in the form; send one file (image) and the fields shape_type, strength (and optionally edit).`)));
-    try {
-      for await (const part of req.parts()) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'image') {
-            form.otherFiles.push(part.fieldname.slice(0, 40));
-            part.file.resume();
-            await new Promise<void>((r) => (part.file.readableEnded ? r() : part.file.once('end', r).once('close', r)));
-            continue;
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          for await (const chunk of part.file) {
-            chunks.push(chunk as Buffer);
-            size += (chunk as Buffer).length;
-            if (part.file.truncated || size > CLOUD_LIMITS.maxBytes) break;
-          }
-          if (part.file.truncated || size > CLOUD_LIMITS.maxBytes) {
-            // Refused while it streams, in the cloud's order: the file type before its size.
-            try {
-              checkCloudUpload(Buffer.concat(chunks).subarray(0, 512), size);
-            } catch (e) {
-              throw new FormError(envelopeFromError(e));
-            }
-          }
-          form.image = add(form.image, Buffer.concat(chunks));
-        } else {
-          if (part.valueTruncated) throw new FormError(envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', `The field ${part.fieldname.slice(0, 40)} is longer than 4 KB.`)));
-          const value = String(part.value);
-          if (part.fieldname === 'shape_type') form.shape_type = add(form.shape_type, value);
-          else if (part.fieldname === 'strength') form.strength = add(form.strength, value);
-          else if (part.fieldname === 'edit') form.edit.push(value);
-          else if (part.fieldname === 'image') form.image = add(form.image, value);
-          // other fields are ignored, as the cloud ignored them
-        }
-      }
-    } catch (e) {
-      if (e instanceof FormError) throw e;
-      const code = (e as { code?: string }).code;
-      if (code === 'FST_FILES_LIMIT') throw tooMany('files');
-      if (code === 'FST_FIELDS_LIMIT') throw tooMany('fields');
-      if (code === 'FST_PARTS_LIMIT') throw tooMany('parts');
-      if (code === 'FST_PROTO_VIOLATION') throw new FormError(envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', 'A field name is not allowed.')));
-      throw e;
-    }
-    return form;
-  })();
-  reading.catch(() => {}); // after a timeout the reader fails later, when the socket closes
-  try {
-    return await Promise.race([reading, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The cloud's checks that need no decoding, in its order; throws FaceReshapeError. */
-function checkForm(form: ParsedForm): PoolJob {
-  const edits: Edit[] = parseEditFields(form.edit);
-  if (Array.isArray(form.image)) {
-    const files = form.image.filter((v) => typeof v !== 'string').length;
-    throw new FaceReshapeError('INVALID_ARGUMENT', `Send exactly one image; the form has ${form.image.length} image fields${files ? ` (${files} of them files)` : ''}.`);
-  }
-  let image: Buffer | string | undefined = form.image;
-  if (image === undefined && form.otherFiles.length) {
-    throw new FaceReshapeError(
-      'MISSING_ARGUMENT',
-      `Missing \`image\`: the form has a file under ${form.otherFiles.map((n) => JSON.stringify(n)).join(', ')}; send it in the field named image.`,
-    );
-  }
-  const params = parseFacialAestheticsRequest({ image, shape_type: form.shape_type, strength: form.strength }, { editsGiven: edits.length > 0 });
-  image = params.image as Buffer;
-  checkCloudImage(image);
-  return { image, shape_type: form.shape_type, strength: form.strength, edits };
 }
