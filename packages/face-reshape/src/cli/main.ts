@@ -2,12 +2,15 @@ import { startRuntime } from '../node/runtime.js';
 import { parseCli, UsageError, USAGE } from './args.js';
 import { runBatch } from './batch.js';
 import { runDetect } from './detect.js';
+import { runReshapeBatch } from './reshape-batch.js'; // [batch]
+import { startProfiledRuntime } from '../node/profile.js'; // [batch]
 import { runReshape } from './reshape.js';
 import { runServe } from './serve.js';
 import type { Runtime } from '../node/runtime.js';
 import type { Page } from 'puppeteer';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'reshape' && argv.some((a) => a === '--out-dir' || a.startsWith('--out-dir='))) return runReshapeBatch(argv.slice(1)); // [batch] many inputs, one Chromium
   if (argv[0] === 'batch') return runBatch(argv.slice(1)); // [scale-out] an HTTP client with its own options: no Chromium here
   let parsed;
   try {
@@ -49,7 +52,7 @@ async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseC
   try {
     return await runReshape(inputs, values, {
       page: async () => {
-        rt ??= await startRuntime();
+        rt ??= await startProfiledRuntime({ disabled: Boolean(values['no-profile']) }); // [batch] Chromium's caches kept across runs
         page ??= (await rt.newPage()).page;
         return page;
       },

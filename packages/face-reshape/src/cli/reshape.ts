@@ -30,7 +30,7 @@ export interface ReshapeCliIo {
   stderr: (line: string) => void;
 }
 
-interface PageConfig {
+export interface PageConfig { // [batch] exported
   shape_type?: string;
   strength?: string;
   edits: Edit[];
@@ -141,7 +141,8 @@ export async function runReshape(inputs: string[], opts: ReshapeCliOptions, io: 
 }
 
 /** Runs in the page (self-contained: puppeteer serialises it). One reshaper per page, created on first use. */
-async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResult> {
+// [batch] exported: the batch form (reshape-batch.ts) runs the same page code per file.
+export async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResult> {
   const w = window as unknown as { lib: any; compat: any; __cliReshaper?: any };
   let warning: string | undefined;
   try {
