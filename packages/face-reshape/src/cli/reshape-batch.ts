@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -229,9 +229,9 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
           env = res.envelope;
           if (env.error_code === 0 && res.output !== undefined) {
             out = join(outDir, name);
+            // A temporary name, then a rename: a file in --out-dir is always a whole result.
+            const tmp = join(outDir, `.${name}.partial-${process.pid}`);
             try {
-              // A temporary name, then a rename: a file in --out-dir is always a whole result.
-              const tmp = join(outDir, `.${name}.partial-${process.pid}`);
               writeFileSync(tmp, Buffer.from(res.output, 'base64'));
               renameSync(tmp, out);
               env.data = { image_url: pathToFileURL(out).href };
@@ -240,6 +240,7 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
                 io.stdout(`${file} → ${out}: ${res.width}×${res.height}, ${res.faces} face(s) reshaped`);
               }
             } catch (e) {
+              rmSync(tmp, { force: true });
               env = errorEnvelope('SERVICE_INTERNAL_ERROR', `The image was reshaped but ${out} could not be written: ${(e as Error).message}. Check that the folder is writable.`);
               out = undefined;
             }
