@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { startRuntime } from '../packages/face-reshape/src/node/runtime';
 import { testMounts, SHARED_FIXTURES, TESTBED } from '../test/support/env';
 import { runBenchInPage, runVideoBenchInPage } from './page';
-import { benchServe } from './serve';
+import { benchThroughput, describeThroughput } from './throughput'; // [batch] serve vs in-page at concurrency 2 × pool (was benchServe)
+import { benchCli, describeCli } from './cli'; // [batch]
 import { benchScaleout, describeScaleout } from './scaleout';
 
 const args = process.argv.slice(2);
@@ -23,9 +24,10 @@ try {
   const { page, foreignRequests } = await rt.newPage();
   const still = await page.evaluate(runBenchInPage, source, runs, group);
   const video = await page.evaluate(runVideoBenchInPage, source, Math.max(20, runs * 2));
-  const serve = await benchServe({ requests: Math.max(24, runs * 4), concurrency: 8, pool: 2 });
+  const serve = await benchThroughput({ requests: Math.max(24, runs * 2), pool: 2 }); // [batch]
+  const cli = await benchCli(); // [batch]
   const scaleout = await benchScaleout({ requests: Math.max(24, runs * 3), concurrency: 8 }); // [scale-out] nginx + 1, then 2 instances
-  const r = { ...still, ...video, ...serve, ...scaleout };
+  const r = { ...still, ...video, ...serve, ...cli, ...scaleout }; // [batch] + cli
   if (foreignRequests.length) throw new Error(`the bench page requested other hosts: ${foreignRequests.join(', ')}`);
   if (json) {
     process.stdout.write(JSON.stringify(r) + '\n');
@@ -50,7 +52,7 @@ try {
     console.log(`reshape_e2e_webgpu_ms ${f(r.reshape_e2e_webgpu_ms)}   (reshape() from an ImageBitmap to an ImageBitmap, faces given)`);
     console.log(`video_640x480_fps     ${f(r.video_640x480_fps)}   (VideoReshaper.renderFrame back to back; ${r.video_backend}, upload ${r.video_upload}, present ${r.video_present})`);
     console.log(`  per frame: detect ${r.video_detect_ms.toFixed(1)} ms, track+smooth ${r.video_track_ms.toFixed(1)} ms, field ${r.video_field_ms.toFixed(1)} ms, render ${r.video_render_ms.toFixed(1)} ms, total ${r.video_total_ms.toFixed(1)} ms`);
-    console.log(`serve_throughput_rps  ${f(r.serve_throughput_rps)}   (face-reshape serve, pool 2, 8 concurrent clients; p50 ${r.serve_p50_ms.toFixed(0)} ms, p95 ${r.serve_p95_ms.toFixed(0)} ms)`);
+    for (const line of [...describeThroughput(serve), ...describeCli(cli)]) console.log(line); // [batch]
     for (const line of describeScaleout(scaleout)) console.log(line);
   }
 } finally {
