@@ -5,7 +5,7 @@ import { startRuntime, type Runtime } from './runtime.js';
 
 /**
  * The CLI's persistent Chromium profile, so Chromium's caches (V8's wasm code cache with the HTTP
- * cache it is keyed on) outlive one command: $XDG_CACHE_HOME/face-reshape/chromium-profile, else
+ * cache it is keyed on, Dawn's shader cache) outlive one command: $XDG_CACHE_HOME/face-reshape/chromium-profile, else
  * ~/.cache/…. One Chromium may use a profile at a time, so a lock file (created with O_EXCL, holding
  * our pid) guards it; a second CLI running meanwhile gets a throw-away profile instead (puppeteer's
  * temporary one) and is only slower. FACE_RESHAPE_PROFILE=off (or --no-profile) opts out;
@@ -88,13 +88,29 @@ export function acquireProfile(options: { disabled?: boolean; env?: NodeJS.Proce
 }
 
 /** The runtime on the CLI's persistent profile (or a throw-away one, see acquireProfile); closing it frees the profile. */
+/** A port in 20000–49999 fixed by the profile folder's path. */
+export function portOf(dir: string): number {
+  let h = 0;
+  for (const c of dir) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return 20000 + (h % 30000);
+}
+
 export type ProfiledRuntime = Runtime & { profile: ChromiumProfile };
 
 export async function startProfiledRuntime(options: { disabled?: boolean } = {}): Promise<ProfiledRuntime> {
   const profile = acquireProfile(options);
   let rt: Runtime;
   try {
-    rt = await startRuntime({ chromiumArgs: profile.args });
+    if (!profile.dir) rt = await startRuntime();
+    else {
+      // Chromium's caches are per origin: the same port on every run (one per profile folder), with
+      // files the browser may keep and revalidate. A port taken by something else only costs the cache.
+      const server = { port: portOf(profile.dir), cacheable: true };
+      rt = await startRuntime({ chromiumArgs: profile.args, server }).catch((e: NodeJS.ErrnoException) => {
+        if (e?.code !== 'EADDRINUSE') throw e;
+        return startRuntime({ chromiumArgs: profile.args, server: { cacheable: true } });
+      });
+    }
   } catch (e) {
     profile.release();
     throw e;

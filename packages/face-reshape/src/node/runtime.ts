@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   chromiumArgs?: string[];
   /** The built library served at /dist/ (default: the package's own dist/; the tests use the test bed build). */
   libraryDir?: string;
+  /** [batch] The static server's port and caching (the CLI's persistent profile needs a stable, cacheable origin). */
+  server?: { port?: number; cacheable?: boolean };
 }
 
 export interface Runtime {
@@ -78,6 +80,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...options.mounts,
     },
     documents: { '/harness.html': harnessHtml(existsSync(resolve(libraryDir, 'internals.js'))) },
+    ...options.server, // [batch]
   });
   let browser: Browser;
   try {

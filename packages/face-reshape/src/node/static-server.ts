@@ -40,6 +40,8 @@ export interface StaticServerOptions {
   /** In-memory documents by exact path, e.g. { '/harness.html': '<!doctype html>…' }. */
   documents?: Record<string, string>;
   port?: number;
+  /** [batch] Let the browser cache files (ETag, revalidated each load) so a persistent profile keeps the wasm's code cache. */
+  cacheable?: boolean;
 }
 
 export function startStaticServer(options: StaticServerOptions): Promise<StaticServer> {
@@ -65,10 +67,14 @@ export function startStaticServer(options: StaticServerOptions): Promise<StaticS
       res.writeHead(404).end();
       return;
     }
+    const st = statSync(file);
+    const etag = `"${st.size}-${Math.round(st.mtimeMs)}"`; // [batch] a rebuilt file gets a new tag
+    if (options.cacheable && req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag, 'cache-control': 'no-cache' }).end(); // [batch]
     res.writeHead(200, {
       'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'content-length': statSync(file).size,
-      'cache-control': 'no-store',
+      'content-length': st.size,
+      'cache-control': options.cacheable ? 'no-cache' : 'no-store', // [batch]
+      ...(options.cacheable ? { etag } : {}), // [batch]
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
