@@ -28,6 +28,9 @@ export interface CliBenchResult {
   cli_batch_inpage_ms_per_image: number;
   /** Goal ≤ 1.5. */
   ratio_cli_batch_to_inpage: number;
+  /** What each image after the first adds to a batch call: (batch − cli_warm_ms, a one-image call) / 19. */
+  cli_batch_marginal_ms_per_image: number;
+  ratio_cli_batch_marginal_to_inpage: number;
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number; stderr: string }> {
@@ -104,6 +107,7 @@ export async function benchCli(): Promise<CliBenchResult> {
     }
     const perImage = batch.ms / files.length;
     const inpagePerImage = inpage.ms / files.length;
+    const marginal = (batch.ms - warm.ms) / (files.length - 1);
     return {
       cli_cold_ms: Math.round(cold.ms),
       cli_warm_ms: Math.round(warm.ms),
@@ -113,6 +117,8 @@ export async function benchCli(): Promise<CliBenchResult> {
       cli_batch_ms_per_image: Math.round(perImage),
       cli_batch_inpage_ms_per_image: Math.round(inpagePerImage),
       ratio_cli_batch_to_inpage: Math.round((perImage / inpagePerImage) * 100) / 100,
+      cli_batch_marginal_ms_per_image: Math.round(marginal),
+      ratio_cli_batch_marginal_to_inpage: Math.round((marginal / inpagePerImage) * 100) / 100,
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -126,6 +132,7 @@ export function describeCli(r: CliBenchResult): string[] {
     `cli_warm_ms           ${f(r.cli_warm_ms)}   (the same again, profile kept)`,
     `cli_batch_images_per_s${f(r.cli_batch_images_per_s)}   (reshape IN... --out-dir, ${r.cli_batch_images} images in one call, ${r.cli_batch_ok} ok; ${r.cli_batch_ms_per_image} ms per image)`,
     `  vs in-page          ${f(r.ratio_cli_batch_to_inpage)}   (× the same ${r.cli_batch_images} reshapes in a page, ${r.cli_batch_inpage_ms_per_image} ms each; goal ≤ 1.5)`,
+    `  each image after 1  ${f(r.ratio_cli_batch_marginal_to_inpage)}   (× in-page: ${r.cli_batch_marginal_ms_per_image} ms, the batch call less a one-image call, per further image)`,
   ];
 }
 

@@ -70,7 +70,8 @@ function outputTypeOf(out: string): 'image/png' | 'image/jpeg' {
 
 /** Everything checked in Node before Chromium starts: arguments, then the cloud's byte-level checks. */
 function precheck(inputs: string[], opts: ReshapeCliOptions): { bytes: Buffer; config: PageConfig; out: string } {
-  if (inputs.length > 1) throw new FaceReshapeError('INVALID_ARGUMENT', `reshape takes one input image; got ${inputs.length} (${inputs.join(', ')}).`);
+  // [batch] the message names the batch form
+  if (inputs.length > 1) throw new FaceReshapeError('INVALID_ARGUMENT', `reshape --out takes one input image; got ${inputs.length} (${inputs.join(', ')}). For many, give --out-dir DIR instead of --out.`);
   if (opts.backend !== undefined && opts.backend !== 'webgpu' && opts.backend !== 'cpu') {
     throw new FaceReshapeError('INVALID_ARGUMENT', `--backend must be webgpu or cpu; got "${opts.backend}".`);
   }
