@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer';
 import { startRuntime } from '../packages/face-reshape/src/node/runtime';
 import { startServe } from '../packages/face-reshape/src/serve/server';
+import { readOutput } from '../packages/face-reshape/src/cli/reshape-batch';
 import { loadServe, quantile } from './serve';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -33,6 +34,9 @@ export interface ThroughputBenchResult {
   ratio_serve_p95_to_p50: number;
   /** One request's image (61 KB JPEG) in and result (≈ 0.6 MB PNG) out as base64 through page.evaluate, less the same call without bytes. */
   pool_base64_roundtrip_ms: number;
+  /** The result's leg alone: as base64 from page.evaluate, and read as a Blob over CDP (IO.resolveBlob/IO.read, the batch CLI's way). */
+  output_leg_base64_ms: number;
+  output_leg_cdp_blob_ms: number;
 }
 
 /** Runs in a page: loads the two images and the page's reshaper (kept on window). */
@@ -55,12 +59,27 @@ async function requestInPage(i: number, shapes: number[]): Promise<{ ok: boolean
 async function base64Legs(b64In: string, withBytes: boolean): Promise<string> {
   const w = window as any;
   if (!withBytes) return '';
-  const image = Uint8Array.from(atob(b64In), (c) => c.charCodeAt(0));
+  const image = Uint8Array.from(atob(b64In), (c) => c.charCodeAt(0)); // '' for the output leg alone
   w.__tpSink = image.length;
   const buf: Uint8Array = w.__tpResult;
   let bin = '';
   for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
   return btoa(bin);
+}
+
+/** The output leg alone: base64 built in the page (as the pool does) vs the Blob read over CDP's IO domain (as the batch CLI does). */
+async function measureOutputLeg(page: Page): Promise<{ base64: number; cdp: number }> {
+  const times = { base64: [] as number[], cdp: [] as number[] };
+  for (let i = 0; i < 8; i++) {
+    let t0 = performance.now();
+    Buffer.from(await page.evaluate(base64Legs, '', true), 'base64');
+    times.base64.push(performance.now() - t0);
+    t0 = performance.now();
+    await page.evaluate('window.__cliOutput = new Blob([window.__tpResult])');
+    await readOutput(page);
+    times.cdp.push(performance.now() - t0);
+  }
+  return { base64: quantile(times.base64, 0.5), cdp: quantile(times.cdp, 0.5) };
 }
 
 async function measureBase64(page: Page, input: Buffer): Promise<number> {
@@ -92,6 +111,7 @@ export async function benchThroughput(options: { requests?: number; pool?: numbe
   const rt = await startRuntime({ mounts: { '/test-fixtures/': resolve(ROOT, 'test/fixtures') } });
   let inpage: { wallMs: number; ms: number[]; ok: number };
   let base64Ms: number;
+  let outputLeg: { base64: number; cdp: number };
   try {
     const pages: Page[] = [];
     for (let i = 0; i < pool; i++) {
@@ -115,6 +135,7 @@ export async function benchThroughput(options: { requests?: number; pool?: numbe
     );
     inpage = { wallMs: performance.now() - t0, ms, ok };
     base64Ms = await measureBase64(pages[0], images[0]);
+    outputLeg = await measureOutputLeg(pages[0]);
   } finally {
     await rt.close();
   }
@@ -156,6 +177,8 @@ export async function benchThroughput(options: { requests?: number; pool?: numbe
     ratio_serve_to_inpage: r2(serveRps / inpageRps),
     ratio_serve_p95_to_p50: r2(p95 / p50),
     pool_base64_roundtrip_ms: r2(base64Ms),
+    output_leg_base64_ms: r2(outputLeg.base64),
+    output_leg_cdp_blob_ms: r2(outputLeg.cdp),
   };
 }
 
@@ -164,7 +187,8 @@ export function describeThroughput(r: ThroughputBenchResult): string[] {
   return [
     `serve_throughput_rps  ${f(r.serve_throughput_rps)}   (face-reshape serve, pool ${r.serve_pool}, ${r.serve_concurrency} concurrent clients; p50 ${r.serve_p50_ms} ms, p95 ${r.serve_p95_ms} ms, p95/p50 ${r.ratio_serve_p95_to_p50} (goal ≤ 2))`,
     `inpage_throughput_rps ${f(r.inpage_throughput_rps)}   (${r.serve_pool} pages calling the compat reshape directly; p50 ${r.inpage_p50_ms} ms, p95 ${r.inpage_p95_ms} ms)`,
-    `  serve / in-page     ${f(r.ratio_serve_to_inpage)}   (goal ≥ 0.8; the pool's base64 hop costs ${r.pool_base64_roundtrip_ms} ms per request)`,
+    `  serve / in-page     ${f(r.ratio_serve_to_inpage)}   (goal ≥ 0.8; the pool's base64 hop costs ${r.pool_base64_roundtrip_ms} ms per request;`,
+    `                                 the result alone: ${r.output_leg_base64_ms} ms as base64, ${r.output_leg_cdp_blob_ms} ms as a Blob read over CDP)`,
   ];
 }
 

@@ -73,6 +73,32 @@ function inputError(message: string): FacialAestheticsEnvelope {
   return envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', message));
 }
 
+/**
+ * The result Blob the page left on window.__cliOutput, read through CDP's IO domain: Chromium encodes
+ * it natively, where returning it from page.evaluate needs a base64 string built in JavaScript.
+ */
+export async function readOutput(page: Page): Promise<Buffer> {
+  // Object ids belong to the session that made them: look the Blob up in this session.
+  const cdp = await page.createCDPSession();
+  try {
+    const { result } = await cdp.send('Runtime.evaluate', { expression: 'window.__cliOutput' });
+    if (!result.objectId) throw new Error('the page kept no output');
+    const { uuid } = await cdp.send('IO.resolveBlob', { objectId: result.objectId });
+    const stream = `blob:${uuid}`;
+    const parts: Buffer[] = [];
+    for (;;) {
+      const chunk = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
+      parts.push(Buffer.from(chunk.data, chunk.base64Encoded ? 'base64' : 'utf8'));
+      if (chunk.eof) break;
+    }
+    await cdp.send('IO.close', { handle: stream });
+    return Buffer.concat(parts);
+  } finally {
+    await cdp.send('Runtime.evaluate', { expression: 'window.__cliOutput = undefined' }).catch(() => {});
+    await cdp.detach().catch(() => {});
+  }
+}
+
 export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): Promise<number> {
   let parsed;
   try {
@@ -215,7 +241,7 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
           record({ input: file, envelope: startError });
           continue;
         }
-        const config: PageConfig = { shape_type: values.shape, strength: values.strength, edits, outputType: type, backend: (values.backend as 'webgpu' | 'cpu') ?? 'webgpu', model: reshaperReady ? null : model };
+        const config: PageConfig = { shape_type: values.shape, strength: values.strength, edits, outputType: type, backend: (values.backend as 'webgpu' | 'cpu') ?? 'webgpu', model: reshaperReady ? null : model, keepOutput: true };
         let env: FacialAestheticsEnvelope;
         let out: string | undefined;
         try {
@@ -227,12 +253,13 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
             io.stderr(`face-reshape: warning: ${res.warning}\n`);
           }
           env = res.envelope;
-          if (env.error_code === 0 && res.output !== undefined) {
+          if (env.error_code === 0) {
+            const bytes = await readOutput(p);
             out = join(outDir, name);
             // A temporary name, then a rename: a file in --out-dir is always a whole result.
             const tmp = join(outDir, `.${name}.partial-${process.pid}`);
             try {
-              writeFileSync(tmp, Buffer.from(res.output, 'base64'));
+              writeFileSync(tmp, bytes);
               renameSync(tmp, out);
               env.data = { image_url: pathToFileURL(out).href };
               if (!values.json) {

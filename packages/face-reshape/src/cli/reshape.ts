@@ -35,6 +35,8 @@ export interface PageConfig { // [batch] exported
   strength?: string;
   edits: Edit[];
   outputType: 'image/png' | 'image/jpeg';
+  /** [batch] Leave the output Blob on window.__cliOutput (Node reads it over CDP) instead of returning it as base64. */
+  keepOutput?: boolean;
   backend: 'webgpu' | 'cpu';
   model: string | null;
 }
@@ -164,6 +166,7 @@ export async function reshapeInPage(b64: string, config: PageConfig): Promise<Pa
     if (config.strength !== undefined) req.strength = config.strength;
     const res = await w.compat.runFacialAesthetics(req, { reshaper: w.__cliReshaper, edits: config.edits, outputType: config.outputType, allowShapeNames: true });
     if (!res.output) return { envelope: res.envelope, warning };
+    if (config.keepOutput) { (w as any).__cliOutput = res.output; return { envelope: res.envelope, width: res.width, height: res.height, faces: res.faces.length, warning }; } // [batch]
     const buf = new Uint8Array(await res.output.arrayBuffer());
     let bin = '';
     for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
