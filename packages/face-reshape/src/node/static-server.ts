@@ -40,7 +40,7 @@ export interface StaticServerOptions {
   /** In-memory documents by exact path, e.g. { '/harness.html': '<!doctype html>…' }. */
   documents?: Record<string, string>;
   port?: number;
-  /** [batch] Let the browser cache files (ETag, revalidated each load) so a persistent profile keeps the wasm's code cache. */
+  /** [batch] Let the browser cache files (ETag, revalidated each load) so a persistent profile's HTTP cache, and the code caches keyed on it, are reused. */
   cacheable?: boolean;
 }
 
