@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --runs N] [-- --only still,video,first,serve,scaleout,file]
+// npm run bench [-- --json] [-- --runs N] [-- --only still,video,first,serve,cli,scaleout,file]
 // npm run bench:gpu  (the same as --gpu): on the machine's real GPU, no SwiftShader; refuses (exit 2) on an emulated adapter.
 // Medians (ms) measured side by side in one run, in headless Chromium (contract section 7).
 import { existsSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { startRuntime } from '../packages/face-reshape/src/node/runtime';
 import { testMounts, SHARED_FIXTURES, TESTBED } from '../test/support/env';
 import { benchFirstResult } from './first-result';
 import { runBenchInPage, runVideoBenchInPage } from './page';
-import { benchServe } from './serve';
+import { benchThroughput, describeThroughput, type ThroughputBenchResult } from './throughput';
+import { benchCli, describeCli, type CliBenchResult } from './cli';
 import { benchScaleout, describeScaleout, type ScaleoutResult } from './scaleout';
 import { runFileVideoBenchInPage } from './video-file';
 
@@ -18,7 +19,7 @@ const runsArg = args.indexOf('--runs');
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 15;
 // --only: measure only those parts (a shared machine: keep runs short). 'file' is the 1080p file-source video.
 const onlyArg = args.indexOf('--only');
-const only = new Set(onlyArg >= 0 ? args[onlyArg + 1].split(',') : gpu ? ['still', 'file'] : ['still', 'video', 'first', 'serve', 'scaleout']);
+const only = new Set(onlyArg >= 0 ? args[onlyArg + 1].split(',') : gpu ? ['still', 'file'] : ['still', 'video', 'first', 'serve', 'cli', 'scaleout']);
 // A frontal, large face: the shared fixture when present, else the committed Debian portrait.
 const shared = resolve(SHARED_FIXTURES, 'faces/face08_sergey_frontal.png');
 const source = existsSync(shared) ? '/fixtures/faces/face08_sergey_frontal.png' : '/test-fixtures/grace_hopper.jpg';
@@ -53,10 +54,12 @@ try {
     const video = only.has('video') ? await page.evaluate(runVideoBenchInPage, source, Math.max(20, runs * 2)) : {};
     const file = only.has('file') ? await page.evaluate(runFileVideoBenchInPage, source, 5) : {};
     const first = only.has('first') ? await benchFirstResult(rt, '/test-fixtures/grace_hopper.jpg', 5) : {};
-    const serve = only.has('serve') ? await benchServe({ requests: Math.max(24, runs * 4), concurrency: 8, pool: 2 }) : {};
+    // face-reshape serve against the same pool of pages calling reshape() directly, concurrency 2 × pool
+    const serve = only.has('serve') ? await benchThroughput({ requests: Math.max(24, runs * 2), pool: 2 }) : {};
+    const cli = only.has('cli') ? await benchCli() : {};
     // nginx in front of 1, then 2 instances (pool 2 each), results in Redis
     const scaleout = only.has('scaleout') ? await benchScaleout({ requests: Math.max(24, runs * 3), concurrency: 8 }) : {};
-    const r: Record<string, any> = { ...still, ...video, ...file, ...first, ...serve, ...scaleout };
+    const r: Record<string, any> = { ...still, ...video, ...file, ...first, ...serve, ...cli, ...scaleout };
     if (foreignRequests.length) throw new Error(`the bench page requested other hosts: ${foreignRequests.join(', ')}`);
     if (json) process.stdout.write(JSON.stringify(r) + '\n');
     else report(r);
@@ -111,9 +114,7 @@ function report(r: Record<string, any>): void {
         `first detect ${p(r.first_result_first_detect_ms)}, first warp ${p(r.first_result_first_warp_ms)}`,
     );
   }
-  if (r.serve_throughput_rps !== undefined) {
-    console.log(`serve_throughput_rps  ${f(r.serve_throughput_rps)}   (face-reshape serve, pool 2, 8 concurrent clients; p50 ${r.serve_p50_ms.toFixed(0)} ms, p95 ${r.serve_p95_ms.toFixed(0)} ms)`);
-    console.log(`serve_slot_median_ratio ${r.serve_slot_median_ratio.toFixed(2).padStart(7)}   (slowest pool page's median job time / fastest's; target ≤ 1.5)`);
-  }
+  if (r.serve_throughput_rps !== undefined) for (const line of describeThroughput(r as ThroughputBenchResult)) console.log(line);
+  if (r.cli_cold_ms !== undefined) for (const line of describeCli(r as CliBenchResult)) console.log(line);
   if (r.scaleout_rps_1 !== undefined) for (const line of describeScaleout(r as ScaleoutResult)) console.log(line);
 }

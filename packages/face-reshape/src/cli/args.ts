@@ -4,7 +4,8 @@ export const USAGE = `face-reshape — on-device face reshaping (MediaPipe landm
 
 Usage:
   face-reshape detect IN... [--json] [--max-faces N] [--tiling auto|off] [--delegate cpu|gpu] [--model FILE.task]
-  face-reshape reshape IN --shape S --strength X --out OUT [--edit NAME=X ...] [--json] [--backend webgpu|cpu] [--model FILE.task]
+  face-reshape reshape IN --shape S --strength X --out OUT [--edit NAME=X ...] [--json] [--backend webgpu|cpu] [--model FILE.task] [--no-profile]
+  face-reshape reshape IN... --out-dir DIR --shape S --strength X [...]   many files, folders or patterns in one Chromium (see face-reshape reshape --out-dir DIR --help)
   face-reshape batch --endpoint URL IN... --out-dir DIR --shape S --strength X [--concurrency 4]  (see face-reshape batch --help)
   face-reshape serve [--host 127.0.0.1] [--port 8787] [--api-key KEY] [--cors-origin ORIGIN ...] [--pool 2] [--queue 16] [--result-ttl 24h]
 
@@ -84,6 +85,7 @@ export function parseCli(argv: string[]) {
       out: { type: 'string' },
       format: { type: 'string' },
       edit: { type: 'string', multiple: true },
+      'no-profile': { type: 'boolean', default: false }, // [batch] a throw-away Chromium profile (see node/profile.ts)
       // serve
       host: { type: 'string' },
       port: { type: 'string' },

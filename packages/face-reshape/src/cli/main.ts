@@ -2,6 +2,8 @@ import { startRuntime } from '../node/runtime.js';
 import { parseCli, UsageError, USAGE } from './args.js';
 import { runBatch } from './batch.js';
 import { runDetect } from './detect.js';
+import { runReshapeBatch } from './reshape-batch.js'; // [batch]
+import { startProfiledRuntime } from '../node/profile.js'; // [batch]
 import { runReshape } from './reshape.js';
 import { runServe } from './serve.js';
 import type { Runtime } from '../node/runtime.js';
@@ -9,6 +11,7 @@ import type { Page } from 'puppeteer';
 import { envelopeFromError, FaceReshapeError } from 'webgpu-face-reshape/compat';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'reshape' && argv.some((a) => a === '--out-dir' || a.startsWith('--out-dir='))) return runReshapeBatch(argv.slice(1)); // [batch] many inputs, one Chromium
   if (argv[0] === 'batch') return runBatch(argv.slice(1)); // [scale-out] an HTTP client with its own options: no Chromium here
   const json = argv.includes('--json');
   let parsed;
@@ -65,7 +68,7 @@ async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseC
   try {
     return await runReshape(inputs, values, {
       page: async () => {
-        rt ??= await startRuntime({ assets: 'intercept' });
+        rt ??= await startProfiledRuntime({ disabled: Boolean(values['no-profile']) }); // [batch] Chromium's caches kept across runs
         page ??= (await rt.newPage()).page;
         return page;
       },

@@ -35,11 +35,13 @@ export interface ReshapeCliIo {
   stdin?: () => Buffer;
 }
 
-interface PageConfig {
+export interface PageConfig { // [batch] exported
   shape_type?: string;
   strength?: string;
   edits: Edit[];
   outputType: 'image/png' | 'image/jpeg';
+  /** [batch] Leave the output Blob on window.__cliOutput (Node reads it over CDP) instead of returning it as base64. */
+  keepOutput?: boolean;
   backend: 'webgpu' | 'cpu';
   model: string | null;
 }
@@ -120,7 +122,8 @@ function readInput(input: string, io: ReshapeCliIo): Buffer {
 
 /** Everything checked in Node before Chromium starts: arguments, then the cloud's byte-level checks. */
 function precheck(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): { bytes: Buffer; config: PageConfig; out: string } {
-  if (inputs.length > 1) throw new FaceReshapeError('INVALID_ARGUMENT', `reshape takes one input image; got ${inputs.length} (${inputs.join(', ')}).`);
+  // [batch] the message names the batch form
+  if (inputs.length > 1) throw new FaceReshapeError('INVALID_ARGUMENT', `reshape --out takes one input image; got ${inputs.length} (${inputs.join(', ')}). For many, give --out-dir DIR instead of --out.`);
   if (opts.backend !== undefined && opts.backend !== 'webgpu' && opts.backend !== 'cpu') {
     throw new FaceReshapeError('INVALID_ARGUMENT', `--backend must be webgpu or cpu; got "${opts.backend}".`);
   }
@@ -193,7 +196,8 @@ export async function runReshape(inputs: string[], opts: ReshapeCliOptions, io: 
 }
 
 /** Runs in the page (self-contained: puppeteer serialises it). One reshaper per page, created on first use. */
-async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResult> {
+// [batch] exported: the batch form (reshape-batch.ts) runs the same page code per file.
+export async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResult> {
   const w = window as unknown as { lib: any; compat: any; __cliReshaper?: any };
   let warning: string | undefined;
   try {
@@ -214,6 +218,7 @@ async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResul
     if (config.strength !== undefined) req.strength = config.strength;
     const res = await w.compat.runFacialAesthetics(req, { reshaper: w.__cliReshaper, edits: config.edits, outputType: config.outputType, allowShapeNames: true });
     if (!res.output) return { envelope: res.envelope, warning };
+    if (config.keepOutput) { (w as any).__cliOutput = res.output; return { envelope: res.envelope, width: res.width, height: res.height, faces: res.faces.length, warning }; } // [batch]
     const buf = new Uint8Array(await res.output.arrayBuffer());
     let bin = '';
     for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));

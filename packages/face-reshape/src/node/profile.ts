@@ -1,0 +1,115 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startRuntime, type Runtime } from './runtime.js';
+
+/**
+ * The CLI's persistent Chromium profile, so Chromium's caches (the HTTP cache, V8's code caches
+ * keyed on it, Dawn's shader cache) outlive one command (V8 caches the landmark wasm only once enough
+ * of it is optimised, which a short CLI run does not reach: see README): $XDG_CACHE_HOME/face-reshape/chromium-profile, else
+ * ~/.cache/…. One Chromium may use a profile at a time, so a lock file (created with O_EXCL, holding
+ * our pid) guards it; a second CLI running meanwhile gets a throw-away profile instead (puppeteer's
+ * temporary one) and is only slower. FACE_RESHAPE_PROFILE=off (or --no-profile) opts out;
+ * FACE_RESHAPE_PROFILE=DIR picks another folder.
+ */
+
+export interface ChromiumProfile {
+  /** The profile folder in use, or null for a throw-away one. */
+  dir: string | null;
+  /** Why no persistent profile is used (opted out, locked by another CLI, not writable). */
+  reason?: string;
+  /** Chromium flags that select the profile (empty for a throw-away one). */
+  args: string[];
+  /** Frees the lock; call after Chromium has closed. */
+  release(): void;
+}
+
+export function defaultProfileDir(env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(cache, 'face-reshape', 'chromium-profile');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const throwAway = (reason: string): ChromiumProfile => ({ dir: null, reason, args: [], release() {} });
+
+export function acquireProfile(options: { disabled?: boolean; env?: NodeJS.ProcessEnv } = {}): ChromiumProfile {
+  const env = options.env ?? process.env;
+  const setting = env.FACE_RESHAPE_PROFILE;
+  if (options.disabled || setting === 'off' || setting === '0' || setting === 'false') return throwAway('opted out');
+  const dir = resolve(setting && setting !== 'on' && setting !== '1' ? setting : defaultProfileDir(env));
+  const lock = `${dir}.lock`;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    return throwAway(`cannot create ${dir}: ${(e as Error).message}`);
+  }
+  // Two tries: the second after removing a lock whose owner has exited (a killed CLI).
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return throwAway(`cannot lock ${dir}: ${(e as Error).message}`);
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(lock, 'utf8').trim());
+      } catch {
+        /* removed meanwhile: try again */
+      }
+      // An empty lock file may be one being written right now: treat it as held.
+      if (attempt === 0 && Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      return throwAway(`${dir} is in use by another face-reshape (pid ${Number.isNaN(owner) ? '?' : owner})`);
+    }
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      try {
+        if (readFileSync(lock, 'utf8').trim() === String(process.pid)) rmSync(lock, { force: true });
+      } catch {
+        /* already gone */
+      }
+    };
+    return { dir, args: [`--user-data-dir=${dir}`], release };
+  }
+  return throwAway(`${dir} is locked`);
+}
+
+/** The runtime on the CLI's persistent profile (or a throw-away one, see acquireProfile); closing it frees the profile. */
+export type ProfiledRuntime = Runtime & { profile: ChromiumProfile };
+
+export async function startProfiledRuntime(options: { disabled?: boolean } = {}): Promise<ProfiledRuntime> {
+  const profile = acquireProfile(options);
+  let rt: Runtime;
+  try {
+    // Pages load from the one intercepted origin (no port, issue 14), the same on every run.
+    rt = await startRuntime({ assets: 'intercept', chromiumArgs: profile.args });
+  } catch (e) {
+    profile.release();
+    throw e;
+  }
+  return {
+    ...rt,
+    profile,
+    async close() {
+      try {
+        await rt.close();
+      } finally {
+        profile.release();
+      }
+    },
+  };
+}
