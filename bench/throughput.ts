@@ -10,20 +10,13 @@ import type { Page } from 'puppeteer';
 import { startRuntime } from '../packages/face-reshape/src/node/runtime';
 import { startServe } from '../packages/face-reshape/src/serve/server';
 import { readOutput } from '../packages/face-reshape/src/cli/reshape-batch';
-import { loadServe, quantile } from './serve';
+import { loadServe, quantile, type ServeBenchResult } from './serve';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const IMAGES = ['test/fixtures/grace_hopper.jpg', 'test/fixtures/astronaut.png'];
 const SHAPES = [2, 8, 19, 1];
 
-export interface ThroughputBenchResult {
-  serve_requests: number;
-  serve_concurrency: number;
-  serve_pool: number;
-  serve_ok: number;
-  serve_throughput_rps: number;
-  serve_p50_ms: number;
-  serve_p95_ms: number;
+export interface ThroughputBenchResult extends ServeBenchResult {
   /** The same requests on `pool` pages calling runFacialAesthetics in the page, each page back to back. */
   inpage_throughput_rps: number;
   inpage_p50_ms: number;
@@ -37,8 +30,6 @@ export interface ThroughputBenchResult {
   /** The result's leg alone: as base64 from page.evaluate, and read as a Blob over CDP (IO.resolveBlob/IO.read, the batch CLI's way). */
   output_leg_base64_ms: number;
   output_leg_cdp_blob_ms: number;
-  /** Slowest pool page's median job time over the fastest's (every page runs visible and unthrottled; ≤ 1.5). */
-  serve_slot_median_ratio: number;
 }
 
 /** Runs in a page: loads the two images and the page's reshaper (kept on window). */

@@ -1,20 +1,10 @@
 import { createServer } from 'node:net';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { processChildren } from '../../packages/face-reshape/src/node/gpu-watch';
 
 /** Every process below `root` (children, grandchildren, …), with its command line, from /proc. */
 export function descendants(root: number): Array<{ pid: number; args: string }> {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ')'.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
+  const children = processChildren() ?? new Map<number, number[]>();
   const out: Array<{ pid: number; args: string }> = [];
   const walk = (pid: number) => {
     for (const c of children.get(pid) ?? []) {

@@ -45,8 +45,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The --type=gpu-process below Chromium's main process (a child of its zygote on Linux), or null. */
-function gpuChildOf(browserPid: number): number | null {
+/** Every process's children, by parent pid, from /proc (Linux); null where there is no /proc. */
+export function processChildren(): Map<number, number[]> | null {
   let names: string[];
   try {
     names = readdirSync('/proc');
@@ -57,6 +57,7 @@ function gpuChildOf(browserPid: number): number | null {
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     try {
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ')'.
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
@@ -64,6 +65,13 @@ function gpuChildOf(browserPid: number): number | null {
       // ended while we looked
     }
   }
+  return children;
+}
+
+/** The --type=gpu-process below Chromium's main process (a child of its zygote on Linux), or null. */
+function gpuChildOf(browserPid: number): number | null {
+  const children = processChildren();
+  if (!children) return null;
   const todo = [...(children.get(browserPid) ?? [])];
   for (let pid = todo.shift(); pid !== undefined; pid = todo.shift()) {
     try {
