@@ -153,7 +153,8 @@ export async function runBenchInPage(sourceUrl: string, runs: number, groupUrl: 
     t.detect.push(det);
     t.detectTiled.push(detTiled);
     t.e2e.push(e2e);
-    for (const k of stages) e2eStages[k].push(timed[k]);
+    // A library without `timings` (an older build, for a before/after run) gives NaN stages.
+    for (const k of stages) e2eStages[k].push(timed?.[k] ?? NaN);
   }
   const st = Object.fromEntries(stages.map((k) => [k, median(e2eStages[k])])) as Record<(typeof stages)[number], number>;
   const info = adapter.info ?? {};

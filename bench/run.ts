@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --runs N] [-- --only still,video,first,serve,cli,scaleout,file]
+// npm run bench [-- --json] [-- --runs N] [-- --only still,video,first,serve,cli,scaleout,file] [-- --library DIR]
 // npm run bench:gpu  (the same as --gpu): on the machine's real GPU, no SwiftShader; refuses (exit 2) on an emulated adapter.
 // Medians (ms) measured side by side in one run, in headless Chromium (contract section 7).
 import { existsSync } from 'node:fs';
@@ -29,7 +29,9 @@ const group = existsSync(resolve(SHARED_FIXTURES, 'faces/face21_classroom_many_s
 // The real adapter: no --use-webgpu-adapter=swiftshader (packages/face-reshape/src/node/chromium.ts reads this at launch).
 if (gpu) process.env.FACE_RESHAPE_WEBGPU_ADAPTER = 'default';
 
-const rt = await startRuntime({ mounts: testMounts(), libraryDir: TESTBED });
+// --library DIR: another build of the library (a test bed build, e.g. an older commit's .testbed/) for before/after runs.
+const libArg = args.indexOf('--library');
+const rt = await startRuntime({ mounts: testMounts(), libraryDir: libArg >= 0 ? resolve(args[libArg + 1]) : TESTBED });
 let exitCode = 0;
 try {
   const { page, foreignRequests } = await rt.newPage();
