@@ -15,7 +15,7 @@ const run = promisify(execFile);
 const BIN = resolve(ROOT, 'packages/face-reshape/bin/face-reshape.js');
 
 describe('face-reshape detect (CLI, headless Chromium)', () => {
-  it('prints one JSON line per image with 478 landmarks, box and pose in upright pixels', async () => {
+  it('prints one JSON line per image with 478 landmarks, box, confidence and pose in upright pixels', async () => {
     const imgs = [resolve(ROOT, 'test/fixtures/grace_hopper.jpg'), resolve(ROOT, 'test/fixtures/astronaut.png')];
     const { stdout } = await run(process.execPath, [BIN, 'detect', ...imgs, '--json'], { maxBuffer: 64 << 20 });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -27,7 +27,9 @@ describe('face-reshape detect (CLI, headless Chromium)', () => {
     for (const l of lines) {
       expect(l.faces).toHaveLength(1);
       const f = l.faces[0];
-      expect(Object.keys(f).sort()).toEqual(['box', 'landmarks', 'pose']);
+      expect(Object.keys(f).sort()).toEqual(['box', 'confidence', 'landmarks', 'pose']);
+      expect(f.confidence).toBeGreaterThanOrEqual(0.65); // the default minFaceConfidence let it through
+      expect(f.confidence).toBeLessThanOrEqual(1);
       expect(f.landmarks).toHaveLength(478);
       expect(f.landmarks.every((p: number[]) => p.length === 3 && p.every(Number.isFinite))).toBe(true);
       const [x0, y0, x1, y1] = f.box;

@@ -23,7 +23,7 @@ export interface DetectCliIo {
 interface DetectedImage {
   width: number;
   height: number;
-  faces: Array<{ box: number[]; landmarks: number[][]; pose: { yaw: number; pitch: number; roll: number } }>;
+  faces: Array<{ box: number[]; confidence: number; landmarks: number[][]; pose: { yaw: number; pitch: number; roll: number } }>;
 }
 
 /**
@@ -82,11 +82,12 @@ export async function runDetect(inputs: string[], opts: DetectCliOptions, io: De
     const round = (v: number) => Math.round(v * 100) / 100;
     const faces = res.faces.map((f) => ({
       box: f.box.map(round),
+      confidence: Math.round(f.confidence * 1000) / 1000,
       landmarks: f.landmarks.map((p) => p.map(round)),
       pose: { yaw: round(f.pose.yaw), pitch: round(f.pose.pitch), roll: round(f.pose.roll) },
     }));
     if (opts.json) io.stdout(JSON.stringify({ file, width: res.width, height: res.height, faces }));
-    else io.stdout(`${file}: ${res.width}×${res.height}, ${faces.length} face(s)` + faces.map((f) => `\n  box [${f.box.join(', ')}] yaw ${f.pose.yaw}° pitch ${f.pose.pitch}° roll ${f.pose.roll}°`).join(''));
+    else io.stdout(`${file}: ${res.width}×${res.height}, ${faces.length} face(s)` + faces.map((f) => `\n  box [${f.box.join(', ')}] confidence ${f.confidence} yaw ${f.pose.yaw}° pitch ${f.pose.pitch}° roll ${f.pose.roll}°`).join(''));
   }
   return failed ? 1 : refused ? 2 : 0;
 }
