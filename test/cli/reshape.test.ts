@@ -77,17 +77,17 @@ function validArgs(out: string): string[] {
 }
 
 describe('face-reshape reshape (CLI, headless Chromium)', () => {
-  it('answers every row of the error table with exit 2 and the envelope; a valid run after each code still succeeds', async () => {
+  it('answers every row of the error table with exit 2 and the envelope; a valid run among them succeeds', async () => {
     const cases = errorCases().filter((c) => c.cli !== false);
     const codes = [...new Set(cases.map((c) => c.code))];
     for (const code of codes) expect(cases.filter((c) => c.code === code).length, code).toBeGreaterThanOrEqual(2);
-    // Jobs: each bad case, and after the last case of each code, a valid run.
+    // Jobs: each bad case, then one valid run. Each CLI call is a process of its own (nothing carries over
+    // from one to the next, unlike the server's pages), so one valid run among the bad ones says as much
+    // as one after each code did, at a ninth of the Chromium starts.
     type Job = { kind: 'bad'; c: ErrorCase; i: number } | { kind: 'valid'; after: string };
     const jobs: Job[] = [];
-    for (const code of codes) {
-      cases.forEach((c, i) => c.code === code && jobs.push({ kind: 'bad', c, i }));
-      jobs.push({ kind: 'valid', after: code });
-    }
+    for (const code of codes) cases.forEach((c, i) => c.code === code && jobs.push({ kind: 'bad', c, i }));
+    jobs.push({ kind: 'valid', after: 'every code' });
     const rows: string[] = [];
     await pool(jobs, async (job, j) => {
       const out = join(TMP, `out${j}.png`);
@@ -108,7 +108,7 @@ describe('face-reshape reshape (CLI, headless Chromium)', () => {
       expect(existsSync(out), `${c.name}: no output written`).toBe(false);
     });
     console.log('error table, CLI:\n' + rows.sort().join('\n'));
-  }, 360_000); // ~40 CLI runs, nine of them start Chromium: a shared 2-core machine needs more than the default
+  }, 360_000); // ~35 CLI runs, four of them start Chromium: a shared 2-core machine needs more than the default
 
   it('exits 1 with 500 SERVICE_INTERNAL_ERROR saying what failed (corrupt model)', async () => {
     const model = join(TMP, 'corrupt.task');
