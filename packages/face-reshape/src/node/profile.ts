@@ -4,9 +4,10 @@ import { join, resolve } from 'node:path';
 import { startRuntime, type Runtime } from './runtime.js';
 
 /**
- * The CLI's persistent Chromium profile, so Chromium's caches (the HTTP cache, V8's code caches
- * keyed on it, Dawn's shader cache) outlive one command (V8 caches the landmark wasm only once enough
- * of it is optimised, which a short CLI run does not reach: see README): $XDG_CACHE_HOME/face-reshape/chromium-profile, else
+ * The CLI's persistent Chromium profile, so what Chromium caches on disk (Dawn's shader cache) outlives
+ * one command; the intercepted library files are not served from the HTTP cache, and V8 caches the
+ * landmark wasm only once enough of it is optimised, which a short run does not reach (see README).
+ * Folder: $XDG_CACHE_HOME/face-reshape/chromium-profile, else
  * ~/.cache/…. One Chromium may use a profile at a time, so a lock file (created with O_EXCL, holding
  * our pid) guards it; a second CLI running meanwhile gets a throw-away profile instead (puppeteer's
  * temporary one) and is only slower. FACE_RESHAPE_PROFILE=off (or --no-profile) opts out;
