@@ -59,13 +59,17 @@ export function quantile(values: number[], q: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
 }
 
+/** The bench's request images (a JPEG, then a PNG) and shapes, taken in turn. */
+export const CLOUD_IMAGES = ['test/fixtures/grace_hopper.jpg', 'test/fixtures/astronaut.png'];
+export const CLOUD_SHAPES = [2, 8, 19, 1];
+
 /** The bench's cloud requests: the two test fixtures in turn, four shapes in turn, strength 0.7. */
 export function cloudForms(): (i: number) => FormData {
-  const images = [readFileSync(resolve(ROOT, 'test/fixtures/grace_hopper.jpg')), readFileSync(resolve(ROOT, 'test/fixtures/astronaut.png'))];
+  const images = CLOUD_IMAGES.map((f) => readFileSync(resolve(ROOT, f)));
   return (i) => {
     const fd = new FormData();
     fd.append('image', new Blob([images[i % 2]]), i % 2 ? 'a.png' : 'h.jpg');
-    fd.append('shape_type', String([2, 8, 19, 1][i % 4]));
+    fd.append('shape_type', String(CLOUD_SHAPES[i % 4]));
     fd.append('strength', '0.7');
     return fd;
   };

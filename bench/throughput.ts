@@ -10,11 +10,9 @@ import type { Page } from 'puppeteer';
 import { startRuntime } from '../packages/face-reshape/src/node/runtime';
 import { startServe } from '../packages/face-reshape/src/serve/server';
 import { readOutput } from '../packages/face-reshape/src/cli/reshape-batch';
-import { loadServe, quantile, type ServeBenchResult } from './serve';
+import { CLOUD_IMAGES as IMAGES, CLOUD_SHAPES as SHAPES, cloudForms, loadServe, quantile, type ServeBenchResult } from './serve';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
-const IMAGES = ['test/fixtures/grace_hopper.jpg', 'test/fixtures/astronaut.png'];
-const SHAPES = [2, 8, 19, 1];
 
 export interface ThroughputBenchResult extends ServeBenchResult {
   /** The same requests on `pool` pages calling runFacialAesthetics in the page, each page back to back. */
@@ -139,13 +137,7 @@ export async function benchThroughput(options: { requests?: number; pool?: numbe
   let slots: number[];
   try {
     const api = `${server.url}/api/portrait/effects/face-tidyup`;
-    const form = (i: number) => {
-      const fd = new FormData();
-      fd.append('image', new Blob([images[i % 2]]), i % 2 ? 'a.png' : 'h.jpg');
-      fd.append('shape_type', String(SHAPES[i % 4]));
-      fd.append('strength', '0.7');
-      return fd;
-    };
+    const form = cloudForms(); // the same images and shapes as the in-page requests above
     await loadServe(api, pool * 2, pool, form); // warm-up
     serve = await loadServe(api, requests, concurrency, form);
     slots = server.pool.slotMedians;

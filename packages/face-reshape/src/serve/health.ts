@@ -15,8 +15,8 @@ export const HEALTH_PATHS = { live: '/healthz', ready: '/readyz', metrics: '/met
 
 export interface HealthSources {
   pool: PagePool;
-  /** The results store; checked with its `ping()` when it has one (Redis). */
-  store: object;
+  /** The results store; `ping()` says whether it answers (always, for memory and a folder). */
+  store: { ping(): Promise<boolean> };
   /** True once the server stopped taking requests (SIGTERM): not ready, so balancers drain it. */
   closing: () => boolean;
   /** The API route, labelled apart from the others in the request counter. */
@@ -84,8 +84,7 @@ export function registerHealth(app: FastifyInstance, src: HealthSources): Regist
     requests.inc({ route: routeOf(req.routeOptions.url), code: String(reply.statusCode) });
   });
 
-  const pingable = src.store as { ping?: () => Promise<boolean> };
-  const storeOk = async () => (typeof pingable.ping === 'function' ? pingable.ping() : true);
+  const storeOk = () => src.store.ping();
   const ready = async (): Promise<string[]> => {
     const why: string[] = [];
     if (src.closing()) why.push('shutting down');

@@ -230,7 +230,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
       }
       if (pool.full) return busy(req, reply, `All ${pool.size} reshapers are busy and ${pool.maxQueue} requests are waiting; retry after ${retryAfter} s.`);
       // [scale-out] no upload is read while the shared results store is down: its result could not be kept.
-      if (store instanceof RedisResultStore && !store.available) return busy(req, reply, `The results store is unreachable; retry after ${retryAfter} s.`);
+      if (!store.available) return busy(req, reply, `The results store is unreachable; retry after ${retryAfter} s.`);
       if (uploads >= maxUploads) return busy(req, reply, `${maxUploads} uploads are already being received; retry after ${retryAfter} s.`);
       const client = req.socket.remoteAddress ?? '';
       if (!perClientUploads.tryAcquire(client)) {

@@ -85,6 +85,15 @@ export class ResultStore {
   }
 
   /** Bytes and count currently kept. */
+  /** Always reachable (memory or a local folder); the Redis store's twin answers for its connection. */
+  get available(): boolean {
+    return true;
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
   get stats(): { count: number; bytes: number } {
     return { count: this.entries.size, bytes: this.total };
   }
