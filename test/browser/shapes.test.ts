@@ -41,11 +41,15 @@ import { decodeAndDetect, reshapeCpuAndRedetect } from '../support/page-fns';
  * any other check fails, and also if a listed one passes (then delete its line). All are decided
  * by re-detection, where MediaPipe's shape prior disagrees with what the pixels did:
  * - face04 (mouth open, turned): both chin shapes move d(17,152) by 11.8–13.6 % in pixels, but the
- *   re-detected chin goes the other way by 1.3–2.9 % at ±1 (the mesh keeps the jaw where the open
- *   mouth puts it; a chin moved rigidly, or with the lower lip, re-detected worse).
+ *   re-detected chin goes the other way by 1.3–2.9 % at ±1. On this face our model's d(17,152) is
+ *   not stable to 1 %: the unchanged photo with ±2 levels of noise re-detects it at −0.9…+2.8 %, and
+ *   shifted by one pixel at −1.5…−5.5 % (d(172,397) moves ≤ 0.4 % under the same perturbations).
+ *   Google's released bundle (../shared/models, for comparison only) re-detects the same outputs
+ *   the right way: −4.6 % / +1.8 % (chin_shorten ±1), +1.6 % / −5.4 % (chin_lengthen ±1).
  * - face09 right child, slim_face: the contour moves 11 % in pixels (untracked on the silhouette);
- *   re-detected −1.9 % / −2.6 % against −3 %.
- * - face23, slim_jaw: d(172,397) untracked; re-detected −2.7 % against −3 %.
+ *   re-detected −1.9 % / −2.6 % against −3 %; Google's bundle: −1.0 % / −2.6 %.
+ * - face23, slim_jaw: d(172,397) untracked; re-detected −2.7 % against −3 %; Google's bundle: −6.5 %.
+ * So five of the seven are our offline-built model's registration, two are MediaPipe's mesh prior.
  * Raising these amounts until re-detection agreed is the over-warping section 3 warns against.
  */
 const SHORTFALLS: ReadonlyArray<{ at: string; kind: string }> = [
