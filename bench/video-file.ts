@@ -82,8 +82,13 @@ export async function runFileVideoBenchInPage(sourceUrl: string, seconds: number
     edits: [{ shape: 'slim_face', strength: 0.7 }, { shape: 'big_eyes', strength: 0.5 }],
     onFrame: () => frames++,
   });
-  // Warm-up: the first frames compile pipelines and allocate.
-  while (frames < 3) await sleep(20);
+  // Warm-up: the first frames compile pipelines and allocate. A canvas stream only has new frames
+  // when the canvas is drawn, so keep drawing (waiting on a still stream, headless Chromium's
+  // renderer died here: "Target closed").
+  while (frames < 3) {
+    if (animate) draw();
+    await sleep(33);
+  }
   const f0 = frames;
   const dropped0 = vr.loop?.dropped ?? 0;
   const t0 = performance.now();
