@@ -6,7 +6,7 @@ import { runReshapeBatch } from './reshape-batch.js'; // [batch]
 import { startProfiledRuntime } from '../node/profile.js'; // [batch]
 import { runReshape } from './reshape.js';
 import { runServe } from './serve.js';
-import type { Runtime } from '../node/runtime.js';
+import type { Runtime, RuntimePage } from '../node/runtime.js';
 import type { Page } from 'puppeteer';
 import { envelopeFromError, FaceReshapeError } from 'webgpu-face-reshape/compat';
 
@@ -64,12 +64,12 @@ function usageError(message: string, json: boolean, withUsage: boolean): number 
 /** `reshape`: arguments and bytes are checked in Node first; Chromium starts only for a request that passed. */
 async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseCli>['values']): Promise<number> {
   let rt: Runtime | null = null;
-  let page: Page | null = null;
+  let page: RuntimePage | null = null;
   try {
     return await runReshape(inputs, values, {
       page: async () => {
         rt ??= await startProfiledRuntime({ disabled: Boolean(values['no-profile']) }); // [batch] Chromium's caches kept across runs
-        page ??= (await rt.newPage()).page;
+        page ??= await rt.newPage();
         return page;
       },
       stdout: (line) => process.stdout.write(line + '\n'),
