@@ -3,10 +3,10 @@ import { parseCli, UsageError, USAGE } from './args.js';
 import { runBatch } from './batch.js';
 import { runDetect } from './detect.js';
 import { runReshapeBatch } from './reshape-batch.js'; // [batch]
-import { startProfiledRuntime } from '../node/profile.js'; // [batch]
+import { startProfiledRuntime, type ProfiledPage, type ProfiledRuntime } from '../node/profile.js'; // [batch]
 import { runReshape } from './reshape.js';
 import { runServe } from './serve.js';
-import type { Runtime, RuntimePage } from '../node/runtime.js';
+import type { Runtime } from '../node/runtime.js';
 import type { Page } from 'puppeteer';
 import { envelopeFromError, FaceReshapeError } from 'webgpu-face-reshape/compat';
 
@@ -63,8 +63,8 @@ function usageError(message: string, json: boolean, withUsage: boolean): number 
 
 /** `reshape`: arguments and bytes are checked in Node first; Chromium starts only for a request that passed. */
 async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseCli>['values']): Promise<number> {
-  let rt: Runtime | null = null;
-  let page: RuntimePage | null = null;
+  let rt: ProfiledRuntime | null = null;
+  let page: ProfiledPage | null = null;
   try {
     return await runReshape(inputs, values, {
       page: async () => {
@@ -76,7 +76,7 @@ async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseC
       stderr: (line) => process.stderr.write(line + '\n'),
     });
   } finally {
-    await (rt as Runtime | null)?.close();
+    await (rt as ProfiledRuntime | null)?.close();
   }
 }
 

@@ -11,9 +11,8 @@ import {
   type Edit,
   type FacialAestheticsEnvelope,
 } from 'webgpu-face-reshape/compat';
-import { startProfiledRuntime, type ProfiledRuntime } from '../node/profile.js';
+import { startProfiledRuntime, type ProfiledPage, type ProfiledRuntime } from '../node/profile.js';
 import { expandInputs } from './inputs.js';
-import type { RuntimePage } from '../node/runtime.js';
 import { parseEditFlag, reshapeOnPage, type PageConfig } from './reshape.js';
 
 /**
@@ -165,10 +164,10 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
 
   const state: { rt: ProfiledRuntime | null } = { rt: null };
   let startError: FacialAestheticsEnvelope | null = null;
-  const pages: { page: RuntimePage | null } = { page: null };
+  const pages: { page: ProfiledPage | null } = { page: null };
   let reshaperReady = false;
   let warned = false;
-  const openPage = async (): Promise<RuntimePage> => {
+  const openPage = async (): Promise<ProfiledPage> => {
     state.rt ??= await startProfiledRuntime({ disabled: values['no-profile'] });
     pages.page ??= await state.rt.newPage();
     return pages.page;
@@ -206,7 +205,7 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
           record({ input: file, envelope: startError });
           continue;
         }
-        let p: RuntimePage;
+        let p: ProfiledPage;
         try {
           p = await openPage();
         } catch (e) {

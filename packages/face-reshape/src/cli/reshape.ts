@@ -14,6 +14,7 @@ import {
   type FacialAestheticsEnvelope,
 } from 'webgpu-face-reshape/compat';
 import { readPageBlob } from '../node/page-blob.js';
+import { KEPT_ASSETS } from '../node/profile.js';
 import type { RuntimePage } from '../node/runtime.js';
 
 export interface ReshapeCliOptions {
@@ -29,7 +30,7 @@ export interface ReshapeCliOptions {
 
 export interface ReshapeCliIo {
   /** Opens (once) the harness page in headless Chromium; only called once the request passed every check made in Node. */
-  page: () => Promise<RuntimePage>;
+  page: () => Promise<RuntimePage & { assetVersion?: string | null }>;
   stdout: (line: string) => void;
   stderr: (line: string) => void;
   /** Where `--out -` writes the image (default: process.stdout). */
@@ -44,6 +45,13 @@ export interface PageConfig { // [batch] exported
   edits: Edit[];
   outputType: 'image/png' | 'image/jpeg';
   backend: 'webgpu' | 'cpu';
+}
+
+/** Where the page keeps the wasm and the model between runs (persistent profile only; see profile.ts). */
+interface KeptAssets {
+  version: string;
+  wasm: string;
+  model: string;
 }
 
 interface PageResult {
@@ -209,12 +217,13 @@ export function readOutput(page: Page): Promise<Buffer> {
  * page whose reshaper is not made yet) reach the page as intercepted responses, and the result comes
  * back as a Blob read over CDP; no base64 is built or parsed in JavaScript either way.
  */
-export async function reshapeOnPage(rp: RuntimePage, image: Buffer, config: PageConfig, model: Buffer | null): Promise<PageResult & { output?: Buffer }> {
+export async function reshapeOnPage(rp: RuntimePage & { assetVersion?: string | null }, image: Buffer, config: PageConfig, model: Buffer | null): Promise<PageResult & { output?: Buffer }> {
   const input = `/jobs/${randomUUID()}`;
   const modelPath = model ? `/jobs/model-${randomUUID()}` : null;
   const withdraw = [rp.offer(input, image, 'application/octet-stream'), ...(model && modelPath ? [rp.offer(modelPath, model, 'application/octet-stream')] : [])];
   try {
-    const res = await rp.page.evaluate(reshapeInPage, input, modelPath, config);
+    const kept: KeptAssets | null = rp.assetVersion ? { version: rp.assetVersion, wasm: KEPT_ASSETS[0].path, model: KEPT_ASSETS[1].path } : null;
+    const res = await rp.page.evaluate(reshapeInPage, input, modelPath, config, kept);
     return res.kept ? { ...res, output: await readOutput(rp.page) } : res;
   } finally {
     for (const w of withdraw) w();
@@ -223,18 +232,42 @@ export async function reshapeOnPage(rp: RuntimePage, image: Buffer, config: Page
 
 /** Runs in the page (self-contained: puppeteer serialises it). One reshaper per page, created on first use; the image and model are fetched from the paths Node offered. */
 // [batch] exported: the batch form (reshape-batch.ts) runs the same page code per file.
-export async function reshapeInPage(input: string, model: string | null, config: PageConfig): Promise<PageResult> {
+export async function reshapeInPage(input: string, model: string | null, config: PageConfig, kept: KeptAssets | null): Promise<PageResult> {
   const w = window as unknown as { lib: any; compat: any; __cliReshaper?: any; __cliOutput?: Blob };
   const bytesOf = async (path: string) => {
     const got = await fetch(path);
     if (!got.ok) throw new Error(`${path} was not offered (${got.status})`);
     return new Uint8Array(await got.arrayBuffer());
   };
+  /** An object URL of the file at `path`, from the origin's Cache Storage (fetched and put there on the first run of this version). */
+  const keptUrl = async (path: string, version: string): Promise<string> => {
+    const cache = await caches.open('face-reshape-assets');
+    const key = new URL(`${path}?v=${version}`, location.href).href;
+    let res = await cache.match(key);
+    if (!res) {
+      const got = await fetch(path);
+      if (!got.ok) throw new Error(`${path}: HTTP ${got.status}`);
+      await cache.put(key, got.clone());
+      for (const old of await cache.keys()) if (old.url !== key && new URL(old.url).pathname === path) await cache.delete(old);
+      res = got;
+    }
+    return URL.createObjectURL(await res.blob());
+  };
   let warning: string | undefined;
   try {
     if (!w.__cliReshaper) {
       const modelAssetBuffer = model ? await bytesOf(model) : undefined;
-      const opts = { maxFaces: 4, modelAssetBuffer };
+      const opts: Record<string, unknown> = { maxFaces: 4, modelAssetBuffer };
+      if (kept) {
+        // Not kept (Cache Storage refused, a file missing): the library fetches its files itself, as without a profile.
+        try {
+          const wasmBinaryPath = await keptUrl(kept.wasm, kept.version);
+          opts.wasmFileset = { wasmLoaderPath: new URL('/dist/wasm/vision_wasm_internal.js', location.href).href, wasmBinaryPath };
+          if (!model) opts.modelAssetPath = await keptUrl(kept.model, kept.version);
+        } catch {
+          delete opts.wasmFileset;
+        }
+      }
       try {
         w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: config.backend });
       } catch (e: any) {
