@@ -16,7 +16,7 @@ const FACES = resolve(ROOT, '..', 'shared', 'fixtures', 'faces');
 export interface CliBenchResult {
   /** `face-reshape reshape` on one 512 px JPEG with an empty profile: process start to exit. */
   cli_cold_ms: number;
-  /** The same command again, the profile (HTTP/code/GPU caches) kept from the cold run. */
+  /** The same command again, the profile (the kept wasm and model, GPU caches) kept from the cold run. */
   cli_warm_ms: number;
   /** One `reshape IN... --out-dir` call on 20 images (warm profile), images per second of the whole call. */
   cli_batch_images_per_s: number;

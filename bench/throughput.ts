@@ -1,15 +1,17 @@
 // Server throughput against its ceiling, in one run: `face-reshape serve` (pool P) under HTTP load at
 // concurrency 2 × P, and P pages calling the same compat reshape directly (no HTTP, no transfer).
-// Also the cost of the base64 hop the pool uses between Node and its pages (serve/pool.ts).
+// Also what moving one request's bytes between Node and a page costs: the pool's way (the image as an
+// intercepted response, the result as a Blob read over CDP; serve/pool.ts) and the base64 way it replaced.
 //   npx tsx bench/throughput.ts [--requests 24] [--pool 2] [--json]
 // Needs the built library (npm run build). `benchThroughput()` is exported for bench/run.ts.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'puppeteer';
-import { startRuntime } from '../packages/face-reshape/src/node/runtime';
+import type { CDPSession, Page } from 'puppeteer';
+import { readPageBlob } from '../packages/face-reshape/src/node/page-blob';
+import { startRuntime, type RuntimePage } from '../packages/face-reshape/src/node/runtime';
 import { startServe } from '../packages/face-reshape/src/serve/server';
-import { readOutput } from '../packages/face-reshape/src/cli/reshape-batch';
+import { readOutput } from '../packages/face-reshape/src/cli/reshape';
 import { CLOUD_IMAGES as IMAGES, CLOUD_SHAPES as SHAPES, cloudForms, loadServe, quantile, type ServeBenchResult } from './serve';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -23,7 +25,9 @@ export interface ThroughputBenchResult extends ServeBenchResult {
   ratio_serve_to_inpage: number;
   /** Goal ≤ 2. */
   ratio_serve_p95_to_p50: number;
-  /** One request's image (61 KB JPEG) in and result (≈ 0.6 MB PNG) out as base64 through page.evaluate, less the same call without bytes. */
+  /** One request's image (61 KB JPEG) in and result (≈ 0.6 MB PNG) out as the pool moves them (intercepted response in, Blob over CDP out), less the same call without bytes. */
+  pool_transfer_ms: number;
+  /** The same two legs as base64 through page.evaluate (the pool's way before), less the same call without bytes. */
   pool_base64_roundtrip_ms: number;
   /** The result's leg alone: as base64 from page.evaluate, and read as a Blob over CDP (IO.resolveBlob/IO.read, the batch CLI's way). */
   output_leg_base64_ms: number;
@@ -73,6 +77,31 @@ async function measureOutputLeg(page: Page): Promise<{ base64: number; cdp: numb
   return { base64: quantile(times.base64, 0.5), cdp: quantile(times.cdp, 0.5) };
 }
 
+/** Runs in a page: the pool's legs: the image fetched from the offered path, the result left as a Blob for Node. */
+async function transferLegs(path: string | null): Promise<void> {
+  const w = window as any;
+  if (!path) return;
+  w.__tpSink = (await (await fetch(path)).arrayBuffer()).byteLength;
+  w.__tpOutput = new Blob([w.__tpResult]);
+}
+
+/** The pool's way (serve/pool.ts): the input offered as an intercepted response, the result read over a kept CDP session. */
+async function measureTransfer(rp: RuntimePage, cdp: CDPSession, input: Buffer): Promise<number> {
+  const times = { with: [] as number[], without: [] as number[] };
+  for (let i = 0; i < 8; i++) {
+    let t0 = performance.now();
+    const path = `/jobs/bench-${i}`;
+    rp.offer(path, input, 'application/octet-stream');
+    await rp.page.evaluate(transferLegs, path);
+    await readPageBlob(rp.page, '__tpOutput', cdp);
+    times.with.push(performance.now() - t0);
+    t0 = performance.now();
+    await rp.page.evaluate(transferLegs, null);
+    times.without.push(performance.now() - t0);
+  }
+  return quantile(times.with, 0.5) - quantile(times.without, 0.5);
+}
+
 async function measureBase64(page: Page, input: Buffer): Promise<number> {
   await page.evaluate(async () => {
     const w = window as any;
@@ -98,15 +127,20 @@ export async function benchThroughput(options: { requests?: number; pool?: numbe
   const concurrency = 2 * pool;
   const images = IMAGES.map((f) => readFileSync(resolve(ROOT, f)));
 
-  // In-page ceiling: `pool` pages of one Chromium, each reshaping its share back to back.
-  const rt = await startRuntime({ mounts: { '/test-fixtures/': resolve(ROOT, 'test/fixtures') } });
+  // In-page ceiling: `pool` pages of one Chromium, each reshaping its share back to back; their files
+  // come by interception, as the server's pages get theirs.
+  const rt = await startRuntime({ assets: 'intercept', mounts: { '/test-fixtures/': resolve(ROOT, 'test/fixtures') } });
   let inpage: { wallMs: number; ms: number[]; ok: number };
   let base64Ms: number;
+  let transferMs: number;
   let outputLeg: { base64: number; cdp: number };
   try {
     const pages: Page[] = [];
+    let first: RuntimePage | undefined;
     for (let i = 0; i < pool; i++) {
-      const { page } = await rt.newPage();
+      const rp = await rt.newPage();
+      const { page } = rp;
+      first ??= rp;
       await page.evaluate(preparePage, IMAGES.map((f) => `/${f.replace('test/fixtures/', 'test-fixtures/')}`));
       await page.evaluate(requestInPage, 0, SHAPES); // warm, as the server's pool is before its first request
       pages.push(page);
@@ -126,6 +160,7 @@ export async function benchThroughput(options: { requests?: number; pool?: numbe
     );
     inpage = { wallMs: performance.now() - t0, ms, ok };
     base64Ms = await measureBase64(pages[0], images[0]);
+    transferMs = await measureTransfer(first!, await pages[0].createCDPSession(), images[0]);
     outputLeg = await measureOutputLeg(pages[0]);
   } finally {
     await rt.close();
@@ -164,6 +199,7 @@ export async function benchThroughput(options: { requests?: number; pool?: numbe
     ratio_serve_to_inpage: r2(serveRps / inpageRps),
     ratio_serve_p95_to_p50: r2(p95 / p50),
     serve_slot_median_ratio: r2(Math.max(...slots) / Math.min(...slots)),
+    pool_transfer_ms: r2(transferMs),
     pool_base64_roundtrip_ms: r2(base64Ms),
     output_leg_base64_ms: r2(outputLeg.base64),
     output_leg_cdp_blob_ms: r2(outputLeg.cdp),
@@ -175,7 +211,7 @@ export function describeThroughput(r: ThroughputBenchResult): string[] {
   return [
     `serve_throughput_rps  ${f(r.serve_throughput_rps)}   (face-reshape serve, pool ${r.serve_pool}, ${r.serve_concurrency} concurrent clients; p50 ${r.serve_p50_ms} ms, p95 ${r.serve_p95_ms} ms, p95/p50 ${r.ratio_serve_p95_to_p50} (goal ≤ 2))`,
     `inpage_throughput_rps ${f(r.inpage_throughput_rps)}   (${r.serve_pool} pages calling the compat reshape directly; p50 ${r.inpage_p50_ms} ms, p95 ${r.inpage_p95_ms} ms)`,
-    `  serve / in-page     ${f(r.ratio_serve_to_inpage)}   (goal ≥ 0.8; the pool's base64 hop costs ${r.pool_base64_roundtrip_ms} ms per request;`,
+    `  serve / in-page     ${f(r.ratio_serve_to_inpage)}   (goal ≥ 0.8; the pool's bytes in and out cost ${r.pool_transfer_ms} ms per request, as base64 they cost ${r.pool_base64_roundtrip_ms} ms;`,
     `                                 the result alone: ${r.output_leg_base64_ms} ms as base64, ${r.output_leg_cdp_blob_ms} ms as a Blob read over CDP)`,
     `serve_slot_median_ratio ${r.serve_slot_median_ratio.toFixed(2).padStart(7)}   (slowest pool page's median job time / fastest's; goal ≤ 1.5)`,
   ];

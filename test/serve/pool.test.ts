@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fulfilCounts } from '../../packages/face-reshape/src/node/intercept';
+import { INTERCEPT_ORIGIN, LIBRARY_ROOT } from '../../packages/face-reshape/src/node/runtime';
 import { PagePool } from '../../packages/face-reshape/src/serve/pool';
+import { ROOT } from '../support/env';
 
 /**
  * Every slot of the server's page pool runs in a visible, focused page: Chromium slows hidden
@@ -20,5 +27,37 @@ describe('page pool', () => {
     console.log(`pool slots: ${JSON.stringify(states)}`);
     expect(states).toHaveLength(3);
     for (const s of states) expect(s).toEqual({ visibility: 'visible', hidden: false, secure: true });
+  });
+});
+
+describe('bytes between Node and the pool pages', () => {
+  it('a job\'s image reaches its page as an intercepted response, once, and the result comes back whole (no base64 in JavaScript either way)', async () => {
+    const image = readFileSync(resolve(ROOT, 'test/fixtures/astronaut.png'));
+    const jobUrls: string[] = [];
+    for (const p of pool.pages) p!.on('request', (req) => void (new URL(req.url()).pathname.startsWith('/jobs/') && jobUrls.push(req.url())));
+    const slowBefore = fulfilCounts.slow;
+    const res = await pool.submit({ image, shape_type: '2', strength: '0.5', edits: [] });
+    expect(res.envelope.error_code, JSON.stringify(res.envelope)).toBe(0);
+    // The result is the page's encoded Blob, read over CDP: a whole PNG of the input's size.
+    const png = PNG.sync.read(res.output!);
+    expect([png.width, png.height]).toEqual([res.width, res.height]);
+    expect(res.type).toBe('image/png');
+    // One fetch of a per-job URL of the pool's own origin; the offer is gone once answered.
+    expect(jobUrls).toHaveLength(1);
+    expect(new URL(jobUrls[0]).origin).toBe(INTERCEPT_ORIGIN);
+    const again = await Promise.all(pool.pages.map((p) => p!.evaluate(async (u) => (await fetch(u)).status, jobUrls[0])));
+    expect(again).toEqual(pool.pages.map(() => 404));
+    // Every intercepted answer went out encoded by Node, not by puppeteer's slow respond().
+    expect(fulfilCounts.fast).toBeGreaterThan(0);
+    expect(fulfilCounts.slow - slowBefore).toBe(0);
+  });
+
+  it('pages get the library files byte for byte (the 11 MB wasm and the model through interception)', async () => {
+    const digest = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    const got = await pool.pages[0]!.evaluate(async (paths: string[]) => {
+      const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+      return Promise.all(paths.map(async (p) => hex(await crypto.subtle.digest('SHA-256', await (await fetch(p)).arrayBuffer()))));
+    }, ['/dist/wasm/vision_wasm_internal.wasm', '/models/face_landmarker.task']);
+    expect(got).toEqual([digest(resolve(LIBRARY_ROOT, 'dist/wasm/vision_wasm_internal.wasm')), digest(resolve(LIBRARY_ROOT, 'models/face_landmarker.task'))]);
   });
 });

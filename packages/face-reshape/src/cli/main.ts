@@ -3,7 +3,7 @@ import { parseCli, UsageError, USAGE } from './args.js';
 import { runBatch } from './batch.js';
 import { runDetect } from './detect.js';
 import { runReshapeBatch } from './reshape-batch.js'; // [batch]
-import { startProfiledRuntime } from '../node/profile.js'; // [batch]
+import { startProfiledRuntime, type ProfiledPage, type ProfiledRuntime } from '../node/profile.js'; // [batch]
 import { runReshape } from './reshape.js';
 import { runServe } from './serve.js';
 import type { Runtime } from '../node/runtime.js';
@@ -63,20 +63,20 @@ function usageError(message: string, json: boolean, withUsage: boolean): number 
 
 /** `reshape`: arguments and bytes are checked in Node first; Chromium starts only for a request that passed. */
 async function reshapeCommand(inputs: string[], values: ReturnType<typeof parseCli>['values']): Promise<number> {
-  let rt: Runtime | null = null;
-  let page: Page | null = null;
+  let rt: ProfiledRuntime | null = null;
+  let page: ProfiledPage | null = null;
   try {
     return await runReshape(inputs, values, {
       page: async () => {
         rt ??= await startProfiledRuntime({ disabled: Boolean(values['no-profile']) }); // [batch] Chromium's caches kept across runs
-        page ??= (await rt.newPage()).page;
+        page ??= await rt.newPage();
         return page;
       },
       stdout: (line) => process.stdout.write(line + '\n'),
       stderr: (line) => process.stderr.write(line + '\n'),
     });
   } finally {
-    await (rt as Runtime | null)?.close();
+    await (rt as ProfiledRuntime | null)?.close();
   }
 }
 

@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Page } from 'puppeteer';
 import {
   checkCloudImage,
   envelopeFromError,
@@ -12,9 +11,9 @@ import {
   type Edit,
   type FacialAestheticsEnvelope,
 } from 'webgpu-face-reshape/compat';
-import { startProfiledRuntime, type ProfiledRuntime } from '../node/profile.js';
+import { startProfiledRuntime, type ProfiledPage, type ProfiledRuntime } from '../node/profile.js';
 import { expandInputs } from './inputs.js';
-import { parseEditFlag, reshapeInPage, type PageConfig } from './reshape.js';
+import { parseEditFlag, reshapeOnPage, type PageConfig } from './reshape.js';
 
 /**
  * `face-reshape reshape IN... --out-dir DIR`: many images through one Chromium and one reshaper.
@@ -73,32 +72,6 @@ function inputError(message: string): FacialAestheticsEnvelope {
   return envelopeFromError(new FaceReshapeError('INVALID_ARGUMENT', message));
 }
 
-/**
- * The result Blob the page left on window.__cliOutput, read through CDP's IO domain: Chromium encodes
- * it natively, where returning it from page.evaluate needs a base64 string built in JavaScript.
- */
-export async function readOutput(page: Page): Promise<Buffer> {
-  // Object ids belong to the session that made them: look the Blob up in this session.
-  const cdp = await page.createCDPSession();
-  try {
-    const { result } = await cdp.send('Runtime.evaluate', { expression: 'window.__cliOutput' });
-    if (!result.objectId) throw new Error('the page kept no output');
-    const { uuid } = await cdp.send('IO.resolveBlob', { objectId: result.objectId });
-    const stream = `blob:${uuid}`;
-    const parts: Buffer[] = [];
-    for (;;) {
-      const chunk = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
-      parts.push(Buffer.from(chunk.data, chunk.base64Encoded ? 'base64' : 'utf8'));
-      if (chunk.eof) break;
-    }
-    await cdp.send('IO.close', { handle: stream });
-    return Buffer.concat(parts);
-  } finally {
-    await cdp.send('Runtime.evaluate', { expression: 'window.__cliOutput = undefined' }).catch(() => {});
-    await cdp.detach().catch(() => {});
-  }
-}
-
 export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): Promise<number> {
   let parsed;
   try {
@@ -142,12 +115,12 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
   if (!inputs.length) return usage('Name at least one input image, folder or pattern before --out-dir.');
   if (values.backend !== undefined && values.backend !== 'webgpu' && values.backend !== 'cpu') return usage(`--backend must be webgpu or cpu; got "${values.backend}".`);
   let edits: Edit[];
-  let model: string | null = null;
+  let model: Buffer | null = null;
   try {
     edits = (values.edit ?? []).map(parseEditFlag);
     if (values.model) {
       try {
-        model = readFileSync(values.model).toString('base64');
+        model = readFileSync(values.model);
       } catch (e) {
         throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the model ${values.model}: ${(e as Error).message}.`);
       }
@@ -191,12 +164,12 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
 
   const state: { rt: ProfiledRuntime | null } = { rt: null };
   let startError: FacialAestheticsEnvelope | null = null;
-  const pages: { page: Page | null } = { page: null };
+  const pages: { page: ProfiledPage | null } = { page: null };
   let reshaperReady = false;
   let warned = false;
-  const openPage = async (): Promise<Page> => {
+  const openPage = async (): Promise<ProfiledPage> => {
     state.rt ??= await startProfiledRuntime({ disabled: values['no-profile'] });
-    pages.page ??= (await state.rt.newPage()).page;
+    pages.page ??= await state.rt.newPage();
     return pages.page;
   };
 
@@ -232,7 +205,7 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
           record({ input: file, envelope: startError });
           continue;
         }
-        let p: Page;
+        let p: ProfiledPage;
         try {
           p = await openPage();
         } catch (e) {
@@ -241,11 +214,11 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
           record({ input: file, envelope: startError });
           continue;
         }
-        const config: PageConfig = { shape_type: values.shape, strength: values.strength, edits, outputType: type, backend: (values.backend as 'webgpu' | 'cpu') ?? 'webgpu', model: reshaperReady ? null : model, keepOutput: true };
+        const config: PageConfig = { shape_type: values.shape, strength: values.strength, edits, outputType: type, backend: (values.backend as 'webgpu' | 'cpu') ?? 'webgpu' };
         let env: FacialAestheticsEnvelope;
         let out: string | undefined;
         try {
-          const res = await p.evaluate(reshapeInPage, bytes.toString('base64'), config);
+          const res = await reshapeOnPage(p, bytes, config, reshaperReady ? null : model);
           reshaperReady ||= res.envelope.error_code === 0;
           if (res.warning && !warned) {
             warned = true;
@@ -253,8 +226,8 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
             io.stderr(`face-reshape: warning: ${res.warning}\n`);
           }
           env = res.envelope;
-          if (env.error_code === 0) {
-            const bytes = await readOutput(p);
+          if (env.error_code === 0 && res.output) {
+            const bytes = res.output;
             out = join(outDir, name);
             // A temporary name, then a rename: a file in --out-dir is always a whole result.
             const tmp = join(outDir, `.${name}.partial-${process.pid}`);
@@ -275,7 +248,7 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
         } catch (e) {
           // The page crashed or was closed under the job: this file fails, the next gets a fresh page.
           env = errorEnvelope('SERVICE_INTERNAL_ERROR', `The reshaping page failed on ${file} (${(e as Error)?.message ?? e}); the rest of the batch continues on a new page. Retry this file.`);
-          void pages.page?.close().catch(() => {});
+          void pages.page?.page.close().catch(() => {});
           pages.page = null;
           reshaperReady = false;
         }

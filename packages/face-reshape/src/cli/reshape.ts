@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +13,9 @@ import {
   type Edit,
   type FacialAestheticsEnvelope,
 } from 'webgpu-face-reshape/compat';
+import { readPageBlob } from '../node/page-blob.js';
+import { KEPT_ASSETS } from '../node/profile.js';
+import type { RuntimePage } from '../node/runtime.js';
 
 export interface ReshapeCliOptions {
   json: boolean;
@@ -26,7 +30,7 @@ export interface ReshapeCliOptions {
 
 export interface ReshapeCliIo {
   /** Opens (once) the harness page in headless Chromium; only called once the request passed every check made in Node. */
-  page: () => Promise<Page>;
+  page: () => Promise<RuntimePage & { assetVersion?: string | null }>;
   stdout: (line: string) => void;
   stderr: (line: string) => void;
   /** Where `--out -` writes the image (default: process.stdout). */
@@ -40,15 +44,20 @@ export interface PageConfig { // [batch] exported
   strength?: string;
   edits: Edit[];
   outputType: 'image/png' | 'image/jpeg';
-  /** [batch] Leave the output Blob on window.__cliOutput (Node reads it over CDP) instead of returning it as base64. */
-  keepOutput?: boolean;
   backend: 'webgpu' | 'cpu';
-  model: string | null;
+}
+
+/** Where the page keeps the wasm and the model between runs (persistent profile only; see profile.ts). */
+interface KeptAssets {
+  version: string;
+  wasm: string;
+  model: string;
 }
 
 interface PageResult {
   envelope: FacialAestheticsEnvelope;
-  output?: string;
+  /** The result Blob is on window.__cliOutput (Node reads it over CDP). */
+  kept?: true;
   width?: number;
   height?: number;
   faces?: number;
@@ -121,7 +130,7 @@ function readInput(input: string, io: ReshapeCliIo): Buffer {
 }
 
 /** Everything checked in Node before Chromium starts: arguments, then the cloud's byte-level checks. */
-function precheck(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): { bytes: Buffer; config: PageConfig; out: string } {
+function precheck(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): { bytes: Buffer; config: PageConfig; model: Buffer | null; out: string } {
   // [batch] the message names the batch form
   if (inputs.length > 1) throw new FaceReshapeError('INVALID_ARGUMENT', `reshape --out takes one input image; got ${inputs.length} (${inputs.join(', ')}). For many, give --out-dir DIR instead of --out.`);
   if (opts.backend !== undefined && opts.backend !== 'webgpu' && opts.backend !== 'cpu') {
@@ -136,10 +145,10 @@ function precheck(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): 
   if (opts.out === '-' && opts.json) throw new FaceReshapeError('INVALID_ARGUMENT', '--out - writes the image to stdout, where --json would print too; use one of them.');
   if (opts.out !== '-') checkWritable(opts.out);
   checkCloudImage(bytes!);
-  let model: string | null = null;
+  let model: Buffer | null = null;
   if (opts.model) {
     try {
-      model = readFileSync(opts.model).toString('base64');
+      model = readFileSync(opts.model);
     } catch (e) {
       throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the model ${opts.model}: ${(e as Error).message}.`);
     }
@@ -147,7 +156,8 @@ function precheck(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): 
   return {
     bytes: bytes!,
     out: opts.out,
-    config: { shape_type: opts.shape, strength: opts.strength, edits, outputType, backend: (opts.backend as 'webgpu' | 'cpu') ?? 'webgpu', model },
+    model,
+    config: { shape_type: opts.shape, strength: opts.strength, edits, outputType, backend: (opts.backend as 'webgpu' | 'cpu') ?? 'webgpu' },
   };
 }
 
@@ -165,14 +175,13 @@ export async function runReshape(inputs: string[], opts: ReshapeCliOptions, io: 
   let env: FacialAestheticsEnvelope;
   let summary = '';
   try {
-    const { bytes, config, out } = precheck(inputs, opts, io);
-    const page = await io.page();
-    const res = await page.evaluate(reshapeInPage, bytes.toString('base64'), config);
+    const { bytes, config, model, out } = precheck(inputs, opts, io);
+    const res = await reshapeOnPage(await io.page(), bytes, config, model);
     if (res.warning) io.stderr(`face-reshape: warning: ${res.warning}`);
     env = res.envelope;
     if (env.error_code === 0 && res.output !== undefined) {
       try {
-        const image = Buffer.from(res.output, 'base64');
+        const image = res.output;
         if (out === '-') {
           (io.stdoutBytes ?? ((b: Buffer) => process.stdout.write(b)))(image);
           env.data = { image_url: '' };
@@ -195,15 +204,70 @@ export async function runReshape(inputs: string[], opts: ReshapeCliOptions, io: 
   return exitCodeOf(env);
 }
 
-/** Runs in the page (self-contained: puppeteer serialises it). One reshaper per page, created on first use. */
+/** Where reshapeInPage leaves the result Blob. */
+const OUTPUT = '__cliOutput';
+
+/** The result Blob the page left on window.__cliOutput, read over CDP (page-blob.ts). */
+export function readOutput(page: Page): Promise<Buffer> {
+  return readPageBlob(page, OUTPUT);
+}
+
+/**
+ * One reshape in the page, shared by both forms of the command: the image (and a custom model, for a
+ * page whose reshaper is not made yet) reach the page as intercepted responses, and the result comes
+ * back as a Blob read over CDP; no base64 is built or parsed in JavaScript either way.
+ */
+export async function reshapeOnPage(rp: RuntimePage & { assetVersion?: string | null }, image: Buffer, config: PageConfig, model: Buffer | null): Promise<PageResult & { output?: Buffer }> {
+  const input = `/jobs/${randomUUID()}`;
+  const modelPath = model ? `/jobs/model-${randomUUID()}` : null;
+  const withdraw = [rp.offer(input, image, 'application/octet-stream'), ...(model && modelPath ? [rp.offer(modelPath, model, 'application/octet-stream')] : [])];
+  try {
+    const kept: KeptAssets | null = rp.assetVersion ? { version: rp.assetVersion, wasm: KEPT_ASSETS[0].path, model: KEPT_ASSETS[1].path } : null;
+    const res = await rp.page.evaluate(reshapeInPage, input, modelPath, config, kept);
+    return res.kept ? { ...res, output: await readOutput(rp.page) } : res;
+  } finally {
+    for (const w of withdraw) w();
+  }
+}
+
+/** Runs in the page (self-contained: puppeteer serialises it). One reshaper per page, created on first use; the image and model are fetched from the paths Node offered. */
 // [batch] exported: the batch form (reshape-batch.ts) runs the same page code per file.
-export async function reshapeInPage(b64: string, config: PageConfig): Promise<PageResult> {
-  const w = window as unknown as { lib: any; compat: any; __cliReshaper?: any };
+export async function reshapeInPage(input: string, model: string | null, config: PageConfig, kept: KeptAssets | null): Promise<PageResult> {
+  const w = window as unknown as { lib: any; compat: any; __cliReshaper?: any; __cliOutput?: Blob };
+  const bytesOf = async (path: string) => {
+    const got = await fetch(path);
+    if (!got.ok) throw new Error(`${path} was not offered (${got.status})`);
+    return new Uint8Array(await got.arrayBuffer());
+  };
+  /** An object URL of the file at `path`, from the origin's Cache Storage (fetched and put there on the first run of this version). */
+  const keptUrl = async (path: string, version: string): Promise<string> => {
+    const cache = await caches.open('face-reshape-assets');
+    const key = new URL(`${path}?v=${version}`, location.href).href;
+    let res = await cache.match(key);
+    if (!res) {
+      const got = await fetch(path);
+      if (!got.ok) throw new Error(`${path}: HTTP ${got.status}`);
+      await cache.put(key, got.clone());
+      for (const old of await cache.keys()) if (old.url !== key && new URL(old.url).pathname === path) await cache.delete(old);
+      res = got;
+    }
+    return URL.createObjectURL(await res.blob());
+  };
   let warning: string | undefined;
   try {
     if (!w.__cliReshaper) {
-      const modelAssetBuffer = config.model ? Uint8Array.from(atob(config.model), (c) => c.charCodeAt(0)) : undefined;
-      const opts = { maxFaces: 4, modelAssetBuffer };
+      const modelAssetBuffer = model ? await bytesOf(model) : undefined;
+      const opts: Record<string, unknown> = { maxFaces: 4, modelAssetBuffer };
+      if (kept) {
+        // Not kept (Cache Storage refused, a file missing): the library fetches its files itself, as without a profile.
+        try {
+          const wasmBinaryPath = await keptUrl(kept.wasm, kept.version);
+          opts.wasmFileset = { wasmLoaderPath: new URL('/dist/wasm/vision_wasm_internal.js', location.href).href, wasmBinaryPath };
+          if (!model) opts.modelAssetPath = await keptUrl(kept.model, kept.version);
+        } catch {
+          delete opts.wasmFileset;
+        }
+      }
       try {
         w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: config.backend });
       } catch (e: any) {
@@ -212,17 +276,14 @@ export async function reshapeInPage(b64: string, config: PageConfig): Promise<Pa
         w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: 'cpu' });
       }
     }
-    const image = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const image = await bytesOf(input);
     const req: Record<string, unknown> = { image };
     if (config.shape_type !== undefined) req.shape_type = config.shape_type;
     if (config.strength !== undefined) req.strength = config.strength;
     const res = await w.compat.runFacialAesthetics(req, { reshaper: w.__cliReshaper, edits: config.edits, outputType: config.outputType, allowShapeNames: true });
     if (!res.output) return { envelope: res.envelope, warning };
-    if (config.keepOutput) { (w as any).__cliOutput = res.output; return { envelope: res.envelope, width: res.width, height: res.height, faces: res.faces.length, warning }; } // [batch]
-    const buf = new Uint8Array(await res.output.arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
-    return { envelope: res.envelope, output: btoa(bin), width: res.width, height: res.height, faces: res.faces.length, warning };
+    w.__cliOutput = res.output; // OUTPUT's name; this function must stay self-contained
+    return { envelope: res.envelope, kept: true, width: res.width, height: res.height, faces: res.faces.length, warning };
   } catch (e) {
     return { envelope: w.compat.envelopeFromError(e), warning };
   }

@@ -1,19 +1,19 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import type { Browser, HTTPRequest, Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { AssetTable } from './assets.js';
 import { launchChromium } from './chromium.js';
+import { answer, Offers, preEncode } from './intercept.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
 /**
  * The library's Node-side runtime: a headless Chromium whose pages import the built library, the
  * same files a web app ships. Pages get those files either through CDP request interception
- * (`assets: 'intercept'`: no port is opened at all; the CLI and the server) or from a 127.0.0.1
- * static server (`'http'`: tests whose pages register service workers, which interception does not
- * see, and the bench). Each page opens in its own window, so every page is visible and none is
- * throttled as a background tab.
+ * (`assets: 'intercept'`: no port is opened at all; the CLI and the server; answered by intercept.ts)
+ * or from a 127.0.0.1 static server (`'http'`: tests whose pages register service workers, which
+ * interception does not see, and the bench). Each page opens in its own window, so every page is
+ * visible and none is throttled as a background tab.
  */
 
 /** The origin intercepted pages load from: never connected to (every request is answered from Node), and a secure context (WebGPU, wasm) as a loopback name. */
@@ -78,6 +78,11 @@ export interface RuntimePage {
   page: Page;
   /** Requests to anything other than the runtime's origin (must stay empty: privacy promise; intercepted pages have them refused too). */
   foreignRequests: string[];
+  /**
+   * Intercepted pages only: the page's next GET of `path` (of the runtime's origin) gets `body`, once:
+   * bytes reach the page without base64 in JavaScript. Returns a function that withdraws the offer.
+   */
+  offer(path: string, body: Buffer, type: string): () => void;
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -97,6 +102,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const intercept = options.assets === 'intercept';
   const server = intercept ? null : await startStaticServer(table);
   const assets = intercept ? new AssetTable(table) : null;
+  // The two big files are encoded for interception while Chromium starts.
+  if (assets) preEncode(assets, ['/dist/wasm/vision_wasm_internal.wasm', '/models/face_landmarker.task']);
   let browser: Browser;
   try {
     const signals = options.handleSignals ?? true;
@@ -116,6 +123,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       // A window of its own: a second tab in one window would be hidden, and Chromium slows hidden pages ~10×.
       const page = await browser.newPage({ type: 'window' });
       const foreignRequests: string[] = [];
+      const offers = new Offers();
       if (assets) await page.setRequestInterception(true);
       page.on('request', (req) => {
         const url = req.url();
@@ -125,7 +133,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         }
         const own = new URL(url).origin === origin;
         if (!own) foreignRequests.push(url);
-        if (assets) void answer(assets, req, own).catch(() => {});
+        if (assets) void answer(req, own, assets, offers).catch(() => {});
       });
       // Functions passed to page.evaluate from code run by tsx keep esbuild's `__name(fn, "…")`
       // wrappers; give the page a no-op so those functions run there as written.
@@ -142,20 +150,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         const err = await page.evaluate('window.harnessError');
         if (err) throw new Error(`The library failed to load in Chromium (run \`npm run build\` first?): ${err}`);
       }
-      return { page, foreignRequests };
+      return {
+        page,
+        foreignRequests,
+        offer(path, body, type) {
+          if (!assets) throw new Error('offer() needs a runtime with assets: \'intercept\'.');
+          return offers.offer(path, body, type);
+        },
+      };
     },
     async close() {
       await browser.close().catch(() => {});
       await server?.close();
     },
   };
-}
-
-/** Answers an intercepted request from the asset table: only GET of a known file of our own origin; everything else is refused without touching the network. */
-async function answer(assets: AssetTable, req: HTTPRequest, own: boolean): Promise<void> {
-  if (!own) return req.abort('blockedbyclient');
-  const asset = req.method() === 'GET' ? assets.lookup(new URL(req.url()).pathname) : null;
-  if (!asset) return req.respond({ status: 404, contentType: 'text/plain', body: 'not found' });
-  const body = 'document' in asset ? asset.document : await readFile(asset.file);
-  return req.respond({ status: 200, contentType: asset.type, headers: { 'cache-control': 'no-store' }, body });
 }

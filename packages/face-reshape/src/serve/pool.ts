@@ -1,7 +1,9 @@
-import type { Page } from 'puppeteer';
+import { randomUUID } from 'node:crypto';
+import type { CDPSession, Page } from 'puppeteer';
 import { errorEnvelope, serverErrorEnvelope, type Edit, type FacialAestheticsEnvelope } from 'webgpu-face-reshape/compat';
 import { GpuProcessWatch } from '../node/gpu-watch.js';
-import { startRuntime, type Runtime } from '../node/runtime.js';
+import { readPageBlob } from '../node/page-blob.js';
+import { startRuntime, type Runtime, type RuntimePage } from '../node/runtime.js';
 
 /**
  * A small pool of headless-Chromium pages, each holding one FaceReshaper, in front of a bounded
@@ -70,6 +72,10 @@ export class QueueFullError extends Error {
 /** A live page and the promise that settles when it dies (renderer crash, close, Chromium exit). */
 interface Live {
   page: Page;
+  /** Offers a job's image to the page (an intercepted response; runtime.ts). */
+  offer: RuntimePage['offer'];
+  /** The page's DevTools session that reads results (page-blob.ts). */
+  cdp: CDPSession;
   died: Promise<string>;
 }
 
@@ -90,6 +96,7 @@ interface Waiting {
 
 interface PageConfig {
   backend: 'webgpu' | 'cpu';
+  /** Where the page fetches a custom model from (offered to it), or null for the built-in one. */
   model: string | null;
 }
 
@@ -99,7 +106,7 @@ export class PagePool {
   readonly jobTimeoutMs: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Waiting[] = [];
-  private readonly config: PageConfig;
+  private readonly backend: 'webgpu' | 'cpu';
   private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
   private warned = false;
@@ -122,7 +129,7 @@ export class PagePool {
     this.size = Math.max(1, options.size ?? 2);
     this.maxQueue = Math.max(0, options.maxQueue ?? 16);
     this.jobTimeoutMs = options.jobTimeoutMs ?? 120_000;
-    this.config = { backend: options.backend ?? 'webgpu', model: options.modelAssetBuffer ? options.modelAssetBuffer.toString('base64') : null };
+    this.backend = options.backend ?? 'webgpu';
     for (let i = 0; i < this.size; i++) this.slots.push({ index: i, live: null, busy: false, replacing: null, times: [] });
     this.watchBrowser();
   }
@@ -224,9 +231,16 @@ export class PagePool {
     let result: PoolResult;
     let broken = false;
     const started = performance.now();
-    const evaluation = live.page.evaluate(serveJobInPage, job.image.toString('base64'), { shape_type: job.shape_type, strength: job.strength, edits: job.edits });
+    // The image reaches the page as an intercepted response to a per-job URL, and the result comes
+    // back as a Blob read over CDP: no base64 built or parsed in JavaScript either way.
+    const path = `/jobs/${randomUUID()}`;
+    const withdraw = live.offer(path, job.image, 'application/octet-stream');
+    const evaluation = (async () => {
+      const r = await live.page.evaluate(serveJobInPage, path, { shape_type: job.shape_type, strength: job.strength, edits: job.edits });
+      return { ...r, output: r.kept ? await readPageBlob(live.page, OUTPUT, live.cdp) : undefined };
+    })();
     try {
-      const r = await race(evaluation, this.jobTimeoutMs, live.died, this.gpuGone);
+      const r = await race(evaluation, this.jobTimeoutMs, live.died, this.gpuGone).finally(withdraw);
       if (r === TIMEOUT) {
         broken = true;
         result = internalError(`Reshaping took longer than ${Math.round(this.jobTimeoutMs / 1000)} s and was stopped; the page was restarted. Retry with a smaller image.`);
@@ -238,7 +252,7 @@ export class PagePool {
         result = this.crashed(r);
       } else {
         result = { envelope: r.envelope, width: r.width, height: r.height, faces: r.faces, type: r.type };
-        if (r.output !== undefined) result.output = Buffer.from(r.output, 'base64');
+        if (r.output !== undefined) result.output = r.output;
         if (r.envelope.error_code === 0) slot.times = [...slot.times.slice(-99), performance.now() - started];
       }
     } catch (e) {
@@ -389,7 +403,7 @@ export class PagePool {
   }
 
   private async openPage(): Promise<Live> {
-    const { page } = await this.runtime.newPage();
+    const { page, offer } = await this.runtime.newPage();
     const died = Promise.race([
       new Promise<string>((resolve) => {
         page.once('error', (e: Error) => resolve(`page crashed: ${e?.message ?? e}`));
@@ -405,16 +419,25 @@ export class PagePool {
         this.replace(slot);
       }
     });
-    const warning = await page.evaluate(warmPage, this.config);
-    if (warning && 'error' in warning) {
+    const model = this.options.modelAssetBuffer ? `/jobs/model-${randomUUID()}` : null;
+    const withdraw = model ? offer(model, this.options.modelAssetBuffer!, 'application/octet-stream') : () => {};
+    let cdp: CDPSession;
+    let warning: Awaited<ReturnType<typeof warmPage>>;
+    try {
+      warning = await page.evaluate(warmPage, { backend: this.backend, model });
+      if (warning && 'error' in warning) throw new Error(`The reshaper could not start in Chromium: ${warning.error}`);
+      cdp = await page.createCDPSession();
+    } catch (e) {
       await page.close().catch(() => {});
-      throw new Error(`The reshaper could not start in Chromium: ${warning.error}`);
+      throw e;
+    } finally {
+      withdraw();
     }
     if (warning?.warning && !this.warned) {
       this.warned = true;
       this.options.onWarning?.(warning.warning);
     }
-    return { page, died };
+    return { page, offer, cdp, died };
   }
 }
 
@@ -449,7 +472,7 @@ function internalError(message: string): PoolResult {
 async function warmPage(config: PageConfig): Promise<{ warning?: string } | { error: string } | null> {
   const w = window as unknown as { lib: any; __serveReshaper?: any };
   try {
-    const modelAssetBuffer = config.model ? Uint8Array.from(atob(config.model), (c) => c.charCodeAt(0)) : undefined;
+    const modelAssetBuffer = config.model ? new Uint8Array(await (await fetch(config.model)).arrayBuffer()) : undefined;
     const opts = { maxFaces: 4, modelAssetBuffer };
     try {
       w.__serveReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: config.backend });
@@ -464,23 +487,26 @@ async function warmPage(config: PageConfig): Promise<{ warning?: string } | { er
   }
 }
 
-/** Runs in the page (self-contained): the compat call on the page's reshaper; bytes travel as base64. */
+/** Where serveJobInPage leaves the result Blob for Node to read (page-blob.ts). */
+const OUTPUT = '__serveOutput';
+
+/** Runs in the page (self-contained): fetches the job's image from `path`, runs the compat call on the page's reshaper, and leaves the result Blob on window.__serveOutput. */
 async function serveJobInPage(
-  b64: string,
+  path: string,
   req: { shape_type?: string | string[]; strength?: string | string[]; edits: Edit[] },
-): Promise<{ envelope: FacialAestheticsEnvelope; output?: string; type?: 'image/png' | 'image/jpeg'; width?: number; height?: number; faces?: number }> {
-  const w = window as unknown as { lib: any; compat: any; __serveReshaper: any };
+): Promise<{ envelope: FacialAestheticsEnvelope; kept?: true; type?: 'image/png' | 'image/jpeg'; width?: number; height?: number; faces?: number }> {
+  const w = window as unknown as { lib: any; compat: any; __serveReshaper: any; __serveOutput?: Blob };
   try {
-    const image = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const got = await fetch(path);
+    if (!got.ok) throw new Error(`the job's image was not there (${got.status})`);
+    const image = new Uint8Array(await got.arrayBuffer());
     const fields: Record<string, unknown> = { image };
     if (req.shape_type !== undefined) fields.shape_type = req.shape_type;
     if (req.strength !== undefined) fields.strength = req.strength;
     const res = await w.compat.runFacialAesthetics(fields, { reshaper: w.__serveReshaper, edits: req.edits });
     if (!res.output) return { envelope: res.envelope };
-    const buf = new Uint8Array(await res.output.arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
-    return { envelope: res.envelope, output: btoa(bin), type: res.output.type, width: res.width, height: res.height, faces: res.faces.length };
+    w.__serveOutput = res.output; // the name is OUTPUT's; this function must stay self-contained
+    return { envelope: res.envelope, kept: true, type: res.output.type, width: res.width, height: res.height, faces: res.faces.length };
   } catch (e) {
     return { envelope: w.compat.envelopeFromError(e) };
   }
