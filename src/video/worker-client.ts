@@ -36,6 +36,7 @@ export class FrameWorkerClient {
   private inFlight = 0;
   /** Frames waiting here for the detect worker, in call order. */
   private readonly waiting: Array<{ admit: () => void; reject: (e: FaceReshapeError) => void }> = [];
+  private crashedWith: FaceReshapeError | null = null;
 
   private constructor(
     detectWorker: Worker,
@@ -47,7 +48,8 @@ export class FrameWorkerClient {
     this.renderWorker = renderWorker;
     detectWorker.addEventListener('message', (e: MessageEvent<FromDetect>) => this.onDetect(e.data));
     renderWorker.addEventListener('message', (e: MessageEvent<FromRender>) => this.onRender(e.data));
-    const crashed = (which: string) => (e: ErrorEvent) => this.crashed(new FaceReshapeError('INTERNAL', `The ${which} worker failed: ${e.message}`));
+    const crashed = (which: string) => (e: ErrorEvent) =>
+      this.crashed(new FaceReshapeError('INTERNAL', `The ${which} worker failed (${e.message}); create a new VideoReshaper.`));
     detectWorker.addEventListener('error', crashed('detect'));
     renderWorker.addEventListener('error', crashed('render'));
   }
@@ -146,9 +148,12 @@ export class FrameWorkerClient {
     });
   }
 
-  /** The render worker reports a lost device as an error of the frame it happened in. */
+  /**
+   * True once a worker crashed and both were ended (no frame can be drawn any more; VideoReshaper
+   * then stops its loop). A lost GPU device is reported as an error of the frame it happened in.
+   */
   get deviceLost(): boolean {
-    return false;
+    return this.crashedWith !== null;
   }
 
   /** Asks both workers to free everything and ends them a moment later in any case; every open call fails with CLOSED. Idempotent. */
@@ -168,6 +173,7 @@ export class FrameWorkerClient {
   }
 
   private open(): void {
+    if (this.crashedWith) throw this.crashedWith;
     if (!this.detectWorker) throw closedError();
   }
 
@@ -240,10 +246,20 @@ export class FrameWorkerClient {
     } else (p.resolve as (v: ImageData) => void)(m.image);
   }
 
-  /** A worker died (an uncaught error, e.g. out of memory): every open call fails with it, or onError hears it. */
+  /**
+   * A worker threw outside any call (its state is unknown from then on): both end, every open call
+   * fails with the error, or onError hears it when none was open; later calls get CLOSED.
+   */
   private crashed(err: FaceReshapeError): void {
-    if (!this.pending.size && !this.waiting.length) return this.onError(err);
+    if (!this.detectWorker) return;
+    this.crashedWith = err;
+    const open = this.pending.size + this.waiting.length;
+    this.detectWorker?.terminate();
+    this.renderWorker?.terminate();
+    this.detectWorker = null;
+    this.renderWorker = null;
     this.failAll(err);
+    if (!open) this.onError(err);
   }
 
   private failAll(err: FaceReshapeError): void {
