@@ -109,12 +109,17 @@ export class FrameWorkerClient {
     this.open();
     const copy = transferableFrame(source, timestampMs);
     copy.catch(() => {}); // awaited below, after the turn
-    await this.turn();
+    try {
+      await this.turn();
+    } catch (e) {
+      copy.then((f) => f.close(), () => {}); // closed while waiting: the copy goes unused
+      throw e;
+    }
     let frame: VideoFrame | ImageBitmap;
     try {
       frame = await copy;
     } catch (e) {
-      this.settled(false);
+      if (this.detectWorker) this.settled(false);
       throw e instanceof FaceReshapeError ? e : new FaceReshapeError('INVALID_ARGUMENT', `The video frame could not be copied for the worker (${(e as Error).message}); is the video playing?`, { cause: e });
     }
     const detect = this.detectWorker;
@@ -224,7 +229,7 @@ export class FrameWorkerClient {
     }
     // An error: of frame m.id in detection (it never reached the render worker), or of no call.
     const p = this.take(m.id);
-    if (!p) return this.onError(fromWorker(m.error));
+    if (!p) return this.orphan(m);
     this.settled(false);
     p.reject(fromWorker(m.error));
   }
@@ -233,7 +238,7 @@ export class FrameWorkerClient {
     if (m.type === 'ready') return;
     const p = this.take(m.id);
     if (m.type === 'error') {
-      if (!p) return this.onError(fromWorker(m.error));
+      if (!p) return this.orphan(m);
       if (p.frame) this.settled(true);
       p.reject(fromWorker(m.error));
       return;
@@ -244,6 +249,11 @@ export class FrameWorkerClient {
       this.settled(true);
       (p.resolve as (v: FrameStats) => void)(m.stats);
     } else (p.resolve as (v: ImageData) => void)(m.image);
+  }
+
+  /** An error of no open call: onError hears it, unless it belongs to a call already settled by close() or a crash. */
+  private orphan(m: { id?: number; error: WorkerError }): void {
+    if (m.id === undefined && this.detectWorker) this.onError(fromWorker(m.error));
   }
 
   /**
