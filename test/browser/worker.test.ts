@@ -194,8 +194,27 @@ describe('video: worker mode (OffscreenCanvas)', () => {
     }
   });
 
-  it('close() mid-stream settles every open call with CLOSED; errors of either worker are typed and reach their own call; a GPU-field plan crosses the workers', async () => {
-    const r = await page().page.evaluate(async (framesSrc: string) => {
+  it('close() mid-stream settles every open call with CLOSED and ends both workers; errors of either worker are typed and reach their own call; a GPU-field plan crosses the workers', async () => {
+    const p = page().page;
+    // The workers Chromium reports for the page (puppeteer tracks them): the two of one reshaper, and after close() none of them.
+    const urls = () => p.workers().map((w) => w.url());
+    const settle = async (want: (u: string[]) => boolean) => {
+      for (let i = 0; i < 100 && !want(urls()); i++) await new Promise((res) => setTimeout(res, 100));
+      return urls();
+    };
+    const before = urls();
+    await p.evaluate(async () => {
+      const c = document.createElement('canvas');
+      document.body.append(c);
+      (window as any).closeMe = await (window as any).lib.VideoReshaper.create({ canvas: c, worker: true });
+    });
+    const started = (await settle((u) => u.filter((x) => !before.includes(x)).length >= 2)).filter((x) => !before.includes(x));
+    await p.evaluate(() => (window as any).closeMe.close());
+    const left = (await settle((u) => !started.some((x) => u.includes(x)))).filter((x) => started.includes(x));
+    expect(started).toHaveLength(2);
+    expect(left).toEqual([]);
+
+    const r = await p.evaluate(async (framesSrc: string) => {
       const w = window as any;
       const frames: ImageBitmap[] = await (0, eval)(framesSrc)(3);
       const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: any) => `${e?.name}:${e?.code}`);
