@@ -232,8 +232,8 @@ export interface VideoBenchFigures {
  * The live path (VideoReshaper.renderFrame) on 640×480 frames of a face that drifts a few pixels per
  * frame, as a camera would deliver them back to back, on the main thread and then with
  * `worker: true`. fps = frames / wall time. Main thread: each frame awaited before the next is
- * drawn. Worker mode: the next frame is handed over as soon as the one before the previous is on
- * the canvas (two calls open: one frame detecting, one being warped).
+ * drawn. Worker mode: up to three renderFrame() calls open (one frame detecting, one being warped,
+ * one waiting its turn), so the detect worker always has the next frame as soon as it is free.
  */
 export async function runVideoBenchInPage(sourceUrl: string, frames: number): Promise<VideoBenchFigures> {
   const w = window as any;
@@ -274,7 +274,7 @@ export async function runVideoBenchInPage(sourceUrl: string, frames: number): Pr
       }
       if (i >= 0) open.push(p);
       else open.push(p.then(() => null));
-      if (open.length >= 2) {
+      if (open.length >= 3) {
         const info = await open.shift();
         if (info) stats.push(info);
       }

@@ -105,7 +105,7 @@ function report(r: Record<string, any>): void {
     console.log(`  per frame: detect ${r.video_detect_ms.toFixed(1)} ms, track+smooth ${r.video_track_ms.toFixed(1)} ms, field ${r.video_field_ms.toFixed(1)} ms, render ${r.video_render_ms.toFixed(1)} ms, total ${r.video_total_ms.toFixed(1)} ms`);
     if (r.video_worker_640x480_fps !== undefined) {
       const wb = 800 / (r.video_worker_detect_ms + r.video_worker_field_ms);
-      console.log(`video_worker_640x480_fps ${f(r.video_worker_640x480_fps)}   (worker: true, detect worker ∥ render worker, two renderFrame calls open; ${r.video_worker_backend}; goal ≥ ${wb.toFixed(1)})`);
+      console.log(`video_worker_640x480_fps ${f(r.video_worker_640x480_fps)}   (worker: true, detect worker ∥ render worker, three renderFrame calls open; ${r.video_worker_backend}; goal ≥ ${wb.toFixed(1)})`);
       console.log(
         `  per frame: detect ${r.video_worker_detect_ms.toFixed(1)} ms, track+smooth ${r.video_worker_track_ms.toFixed(1)} ms, field ${r.video_worker_field_ms.toFixed(1)} ms, ` +
           `render ${r.video_worker_render_ms.toFixed(1)} ms; ${(r.video_worker_overlapped * 100).toFixed(0)} % of frames detected during the previous one's warp`,

@@ -7,8 +7,8 @@ type RvfcVideo = HTMLVideoElement & {
  * Calls `render` once per new frame of a playing <video>: requestVideoFrameCallback where the
  * browser has it, else requestAnimationFrame when the video's time moved. A frame that arrives
  * while the renderer takes none (`accepting`: on the main thread, while the previous frame is
- * still being processed; in worker mode, while one frame is detecting and another being warped)
- * is dropped (and counted).
+ * still being processed; in worker mode, while a frame is being detected or two are in the
+ * workers) is dropped (and counted).
  */
 export class FrameLoop {
   private running = false;

@@ -18,11 +18,13 @@ function closedError(): FaceReshapeError {
 /**
  * FramePipeline's interface in two Web Workers: the detect worker (DetectStage) and the render
  * worker (RenderStage, drawing into the page's canvas through an OffscreenCanvas), joined by a
- * MessageChannel. Frame n+1 is detected while frame n is warped: at most one frame detecting and
- * one being warped (or waiting for the warp); further frames wait their turn here, and the
- * FrameLoop drops what arrives while none is free (`accepting`). Frames travel transferred (a
- * VideoFrame, else an ImageBitmap), page → detect → render; each frame's promise settles with
- * the render worker's answer, in order.
+ * MessageChannel. Frame n+1 is detected while frame n is warped: at most two frames in the
+ * workers, one detecting and one being warped (or waiting for the warp, or for the detector: a
+ * call made while another is detecting goes ahead to wait in the detect worker, so its detection
+ * starts the moment the one before ends). Further calls wait their turn here; the FrameLoop takes
+ * a frame only while the detect worker is free and drops the rest (`accepting`), so the frame it
+ * detects is the newest. Frames travel transferred (a VideoFrame, else an ImageBitmap),
+ * page → detect → render; each frame's promise settles with the render worker's answer, in order.
  */
 export class FrameWorkerClient {
   faces: readonly Face[] = [];
@@ -30,8 +32,8 @@ export class FrameWorkerClient {
   private renderWorker: Worker | null;
   private nextId = 1;
   private readonly pending = new Map<number, Settle & { frame: boolean }>();
-  /** A frame is in the detect worker (posted, 'detected' not yet back). */
-  private detecting = false;
+  /** Frames in the detect worker (posted, 'detected' or their error not yet back). */
+  private inDetect = 0;
   /** Frames posted and not yet settled (detecting, waiting for the warp, or being warped). */
   private inFlight = 0;
   /** Frames waiting here for the detect worker, in call order. */
@@ -96,9 +98,9 @@ export class FrameWorkerClient {
     }
   }
 
-  /** Whether a frame handed over now would go to the detect worker at once. */
+  /** Whether a frame handed over now would start its detection at once (the FrameLoop drops frames otherwise). */
   get accepting(): boolean {
-    return this.detectWorker !== null && !this.detecting && this.inFlight < 2 && this.waiting.length === 0;
+    return this.detectWorker !== null && this.inDetect === 0 && this.inFlight < 2 && this.waiting.length === 0;
   }
 
   /**
@@ -182,10 +184,10 @@ export class FrameWorkerClient {
     if (!this.detectWorker) throw closedError();
   }
 
-  /** Waits until the detect worker is free and fewer than two frames are in flight, then takes the place. */
+  /** Waits until fewer than two frames are in the workers (and none waits before this one), then takes the place. */
   private turn(): Promise<void> {
-    if (this.accepting) {
-      this.detecting = true;
+    if (this.inFlight < 2 && !this.waiting.length) {
+      this.inDetect++;
       this.inFlight++;
       return Promise.resolve();
     }
@@ -194,8 +196,8 @@ export class FrameWorkerClient {
 
   /** A place may have come free: the next waiting frame takes it. */
   private pump(): void {
-    while (this.waiting.length && this.detectWorker && !this.detecting && this.inFlight < 2) {
-      this.detecting = true;
+    while (this.waiting.length && this.detectWorker && this.inFlight < 2) {
+      this.inDetect++;
       this.inFlight++;
       this.waiting.shift()!.admit();
     }
@@ -203,7 +205,7 @@ export class FrameWorkerClient {
 
   /** Frame done (stats or error): `detected` says whether it had left the detect worker. */
   private settled(detected: boolean): void {
-    if (!detected) this.detecting = false;
+    if (!detected) this.inDetect--;
     this.inFlight--;
     this.pump();
   }
@@ -223,8 +225,7 @@ export class FrameWorkerClient {
   private onDetect(m: FromDetect): void {
     if (m.type === 'ready') return;
     if (m.type === 'detected') {
-      this.detecting = false;
-      this.pump();
+      this.inDetect = Math.max(0, this.inDetect - 1);
       return;
     }
     // An error: of frame m.id in detection (it never reached the render worker), or of no call.
@@ -276,7 +277,7 @@ export class FrameWorkerClient {
     for (const w of this.waiting.splice(0)) w.reject(err);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    this.detecting = false;
+    this.inDetect = 0;
     this.inFlight = 0;
   }
 }
