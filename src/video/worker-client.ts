@@ -39,6 +39,8 @@ export class FrameWorkerClient {
   /** Frames waiting here for the detect worker, in call order. */
   private readonly waiting: Array<{ admit: () => void; reject: (e: FaceReshapeError) => void }> = [];
   private crashedWith: FaceReshapeError | null = null;
+  /** Settles once the frame of the latest call is posted (or failed): frames go out in call order. */
+  private posted: Promise<void> = Promise.resolve();
 
   private constructor(
     detectWorker: Worker,
@@ -111,29 +113,39 @@ export class FrameWorkerClient {
     this.open();
     const copy = transferableFrame(source, timestampMs);
     copy.catch(() => {}); // awaited below, after the turn
+    // Copies may be ready out of order: each frame is posted after the one called before it.
+    const before = this.posted;
+    let done!: () => void;
+    this.posted = new Promise<void>((res) => (done = res));
     try {
-      await this.turn();
-    } catch (e) {
-      copy.then((f) => f.close(), () => {}); // closed while waiting: the copy goes unused
-      throw e;
+      try {
+        await this.turn();
+      } catch (e) {
+        copy.then((f) => f.close(), () => {}); // closed while waiting: the copy goes unused
+        throw e;
+      }
+      await before;
+      let frame: VideoFrame | ImageBitmap;
+      try {
+        frame = await copy;
+      } catch (e) {
+        if (this.detectWorker) this.settled(false);
+        throw e instanceof FaceReshapeError ? e : new FaceReshapeError('INVALID_ARGUMENT', `The video frame could not be copied for the worker (${(e as Error).message}); is the video playing?`, { cause: e });
+      }
+      const detect = this.detectWorker;
+      if (!detect) {
+        frame.close();
+        throw closedError();
+      }
+      const id = this.nextId++;
+      return await new Promise<FrameStats>((resolve, reject) => {
+        this.pending.set(id, { resolve: resolve as (v: never) => void, reject, frame: true });
+        detect.postMessage({ type: 'frame', id, frame, timestampMs } satisfies ToDetect, [frame]);
+        done();
+      });
+    } finally {
+      done();
     }
-    let frame: VideoFrame | ImageBitmap;
-    try {
-      frame = await copy;
-    } catch (e) {
-      if (this.detectWorker) this.settled(false);
-      throw e instanceof FaceReshapeError ? e : new FaceReshapeError('INVALID_ARGUMENT', `The video frame could not be copied for the worker (${(e as Error).message}); is the video playing?`, { cause: e });
-    }
-    const detect = this.detectWorker;
-    if (!detect) {
-      frame.close();
-      throw closedError();
-    }
-    const id = this.nextId++;
-    return new Promise<FrameStats>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, frame: true });
-      detect.postMessage({ type: 'frame', id, frame, timestampMs } satisfies ToDetect, [frame]);
-    });
   }
 
   setEdits(edits: NormalizedEdit[]): void {

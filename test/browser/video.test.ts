@@ -217,7 +217,7 @@ describe('video: live camera reshaping in headless Chromium', () => {
     expect(mh).toBeGreaterThanOrEqual(0.04);
   });
 
-  it('worker mode on the camera: the loop hands the next frame to the detect worker while one is warped; frames in order; close() mid-stream reports nothing', async () => {
+  it('worker mode on the camera: the loop feeds the detect and render workers; frames in order; close() mid-stream reports nothing', async () => {
     const r = await page().page.evaluate(
       async (W, H) => {
         const w = window as any;

@@ -181,8 +181,11 @@ describe('video: worker mode (OffscreenCanvas)', () => {
     expect(r.frameNumbers).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(r.timestamps).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => 1000 + i * 33.3));
     expect(r.faces).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
-    // The second to fourth call of each half was detected while the call before it was being warped.
-    expect([1, 2, 3, 5, 6, 7].map((i) => r.overlappedWorker[i])).toEqual([true, true, true, true, true, true]);
+    // The second call of each half went to the detect worker at once, while the first was in the
+    // workers: its detection began as the first frame went on to be warped, before that one was
+    // reported done. (Later calls overlap too when the warp is slower than the trip through the page,
+    // which depends on the machine's load: printed above, not asserted.)
+    expect([r.overlappedWorker[0], r.overlappedWorker[1], r.overlappedWorker[5]]).toEqual([false, true, true]);
     expect(r.overlappedMain.every((o: boolean) => o === false)).toBe(true);
     // Each frame's smoothed landmarks are the main thread's for the same frame: the frames went through in order.
     expect(Math.min(...noseStep)).toBeGreaterThan(1);
