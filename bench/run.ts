@@ -103,6 +103,14 @@ function report(r: Record<string, any>): void {
     const bound = 800 / (r.video_detect_ms + r.video_field_ms);
     console.log(`video_640x480_fps     ${f(r.video_640x480_fps)}   (VideoReshaper.renderFrame back to back; ${r.video_backend}, upload ${r.video_upload}, present ${r.video_present}; goal ≥ ${bound.toFixed(1)} = 0.8 × 1000 / (detect + field))`);
     console.log(`  per frame: detect ${r.video_detect_ms.toFixed(1)} ms, track+smooth ${r.video_track_ms.toFixed(1)} ms, field ${r.video_field_ms.toFixed(1)} ms, render ${r.video_render_ms.toFixed(1)} ms, total ${r.video_total_ms.toFixed(1)} ms`);
+    if (r.video_worker_640x480_fps !== undefined) {
+      const wb = 800 / (r.video_worker_detect_ms + r.video_worker_field_ms);
+      console.log(`video_worker_640x480_fps ${f(r.video_worker_640x480_fps)}   (worker: true, detect worker ∥ render worker, three renderFrame calls open; ${r.video_worker_backend}; goal ≥ ${wb.toFixed(1)})`);
+      console.log(
+        `  per frame: detect ${r.video_worker_detect_ms.toFixed(1)} ms, track+smooth ${r.video_worker_track_ms.toFixed(1)} ms, field ${r.video_worker_field_ms.toFixed(1)} ms, ` +
+          `render ${r.video_worker_render_ms.toFixed(1)} ms; ${(r.video_worker_overlapped * 100).toFixed(0)} % of frames detected during the previous one's warp`,
+      );
+    }
   }
   if (r.video_file_1080p_fps !== undefined) {
     console.log(`video_file_1080p_fps  ${f(r.video_file_1080p_fps)}   (VideoReshaper on a playing <video>, ${r.video_file_source}; ${r.video_file_backend}; ${r.video_file_1080p_dropped} frames dropped; goal on a GPU ≥ 30)`);

@@ -6,15 +6,16 @@ type RvfcVideo = HTMLVideoElement & {
 /**
  * Calls `render` once per new frame of a playing <video>: requestVideoFrameCallback where the
  * browser has it, else requestAnimationFrame when the video's time moved. A frame that arrives
- * while the previous one is still rendering is dropped (and counted).
+ * while the renderer takes none (`accepting`: on the main thread, while the previous frame is
+ * still being processed; in worker mode, while a frame is being detected or two are in the
+ * workers) is dropped (and counted).
  */
 export class FrameLoop {
   private running = false;
   private handle = 0;
   private handleKind: 'rvfc' | 'raf' | null = null;
   private lastVideoTime = -1;
-  private busy = false;
-  /** Frames skipped because the previous one was still being rendered. */
+  /** Frames skipped because the renderer took none when they arrived. */
   dropped = 0;
 
   constructor(
@@ -22,6 +23,8 @@ export class FrameLoop {
     /** Renders the video's current frame; `now` and `capture` are performance.now() times (capture: the camera's, when known). */
     private readonly render: (video: HTMLVideoElement, now: number, capture: number) => Promise<unknown>,
     private readonly onError: (e: unknown) => void,
+    /** Whether `render` would take a frame now. */
+    private readonly accepting: () => boolean,
   ) {}
 
   get isRunning(): boolean {
@@ -64,13 +67,10 @@ export class FrameLoop {
     const v = this.video;
     this.schedule(); // next callback first: a slow frame must not delay the subscription
     if (v.readyState < 2 || !(v.videoWidth > 0)) return;
-    if (this.busy) {
+    if (!this.accepting()) {
       this.dropped++;
       return;
     }
-    this.busy = true;
-    this.render(v, now, captureTime ?? now)
-      .catch(this.onError)
-      .finally(() => (this.busy = false));
+    this.render(v, now, captureTime ?? now).catch(this.onError);
   }
 }

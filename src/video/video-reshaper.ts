@@ -22,13 +22,16 @@ export interface VideoFrameInfo extends FrameStats {
 }
 
 export interface VideoReshaperOptions extends Omit<PipelineOptions, 'beforeSmoothing'> {
-  /** Output. Sized to the video frames. With `worker: true` its control moves to the worker for good. */
+  /** Output. Sized to the video frames. With `worker: true` its control moves to the render worker for good. */
   canvas: HTMLCanvasElement;
   /** The video to reshape continuously (camera or file). Optional if you call renderFrame() yourself. */
   video?: HTMLVideoElement;
   /** Edits applied to every face, changeable with setEdits(). Default: none (frames pass through). */
   edits?: EditRequest | readonly Edit[];
-  /** Run detection and warping in a Web Worker (OffscreenCanvas): the page stays responsive. Default false. */
+  /**
+   * Run detection and warping in two Web Workers (the warp drawing into an OffscreenCanvas): the
+   * page stays responsive, and frame n+1 is detected while frame n is warped. Default false.
+   */
   worker?: boolean;
   /** Start the loop at once when `video` is given (default true). */
   autoStart?: boolean;
@@ -52,8 +55,10 @@ function absolute(url: string): string {
   return new URL(url, base).href;
 }
 
-/** What renders the frames: the pipeline on this thread, or the same pipeline in a worker. */
-type Frames = Pick<FramePipeline, 'backend' | 'deviceLost' | 'process' | 'setEdits' | 'setSmoothing' | 'snapshot' | 'close'> & { readonly faces: readonly Face[] };
+/** What renders the frames: the pipeline on this thread, or its two stages in two workers. */
+type Frames = Pick<FramePipeline, 'backend' | 'deviceLost' | 'accepting' | 'process' | 'setEdits' | 'setSmoothing' | 'snapshot' | 'close'> & {
+  readonly faces: readonly Face[];
+};
 
 /**
  * Real-time reshaping of a <video> (camera or file) into a canvas: landmarks in VIDEO running
@@ -62,7 +67,8 @@ type Frames = Pick<FramePipeline, 'backend' | 'deviceLost' | 'process' | 'setEdi
  * stop() pauses, close() frees everything (both idempotent).
  *
  * The frames are rendered by a FramePipeline on this thread, or with `worker: true` by the same
- * pipeline in a Web Worker (FrameWorkerClient); a FrameLoop feeds it the video's frames.
+ * two stages in a detect worker and a render worker (FrameWorkerClient), overlapped; a FrameLoop
+ * feeds it the video's frames.
  */
 export class VideoReshaper {
   readonly backend: Backend;
@@ -86,7 +92,14 @@ export class VideoReshaper {
     this.onFrame = options.onFrame;
     this.onError = options.onError;
     this.reportFaces = options.reportFaces ?? false;
-    this.loop = options.video ? new FrameLoop(options.video, (v, now, capture) => this.renderOne(v, now, capture), (e) => this.fail(e)) : null;
+    this.loop = options.video
+      ? new FrameLoop(
+          options.video,
+          (v, now, capture) => this.renderOne(v, now, capture),
+          (e) => this.fail(e),
+          () => this.frames?.accepting ?? false,
+        )
+      : null;
   }
 
   /** Loads the model, sets up the GPU (or the CPU warp) and, with a `video`, starts the loop. */
@@ -159,6 +172,10 @@ export class VideoReshaper {
   /**
    * Renders one frame of `source` taken at `timestampMs` (strictly increasing; raised if not).
    * For apps that drive frames themselves (WebCodecs, canvas animations). The source stays the caller's.
+   * Calls may overlap: frames are taken in call order and each promise resolves once its frame is
+   * on the canvas. In worker mode the next frame's detection then runs during this one's warp (call
+   * again before awaiting; the source is copied at the call). On the main thread they run one after
+   * the other, so keep the source unchanged until its promise settles.
    */
   async renderFrame(source: VideoSource, timestampMs: number): Promise<VideoFrameInfo> {
     this.open();
@@ -170,7 +187,7 @@ export class VideoReshaper {
     return this.open().snapshot();
   }
 
-  /** Stops the loop and frees the model, the GPU device and the worker. Idempotent. */
+  /** Stops the loop and frees the model, the GPU device and the workers; open calls fail with CLOSED. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.stop();
@@ -193,6 +210,8 @@ export class VideoReshaper {
 
   private fail(e: unknown): void {
     const err = e instanceof FaceReshapeError ? e : new FaceReshapeError('INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
+    // Frames of the loop that close() cut short (worker mode: still in the workers) are no news to the caller.
+    if (this.closed && err.code === 'CLOSED') return;
     // What cannot be retried frame by frame stops the loop; onError says why (a new VideoReshaper recovers).
     if (err.code === 'DEVICE_LOST' || err.code === 'DETECTOR_LOST' || err.code === 'CLOSED' || this.frames?.deviceLost) this.stop();
     if (this.onError) this.onError(err);

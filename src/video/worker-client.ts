@@ -2,33 +2,66 @@ import { FaceReshapeError, type FaceReshapeErrorCode } from '../errors.js';
 import type { NormalizedEdit } from '../shapes/edits.js';
 import type { Backend, Face } from '../types.js';
 import type { OneEuroOptions } from './one-euro.js';
-import type { FrameStats, PipelineOptions, VideoSource } from './pipeline.js';
-import type { FromWorker, ToWorker } from './worker/protocol.js';
+import { splitOptions, type FrameStats, type PipelineOptions, type VideoSource } from './pipeline.js';
+import type { FromDetect, FromRender, ToDetect, ToRender, WorkerError } from './worker/protocol.js';
+
+type Settle = { resolve: (v: never) => void; reject: (e: FaceReshapeError) => void };
+
+function fromWorker(e: WorkerError): FaceReshapeError {
+  return new FaceReshapeError(e.code as FaceReshapeErrorCode, e.message);
+}
+
+function closedError(): FaceReshapeError {
+  return new FaceReshapeError('CLOSED', 'This VideoReshaper was closed; create a new one.');
+}
 
 /**
- * FramePipeline's interface, run in a Web Worker (src/video/worker/entry.ts) that draws into the
- * page's canvas through an OffscreenCanvas. Frames travel transferred (a VideoFrame, else an
- * ImageBitmap); each call waits for its own answer.
+ * FramePipeline's interface in two Web Workers: the detect worker (DetectStage) and the render
+ * worker (RenderStage, drawing into the page's canvas through an OffscreenCanvas), joined by a
+ * MessageChannel. Frame n+1 is detected while frame n is warped: at most two frames in the
+ * workers, one detecting and one being warped (or waiting for the warp, or for the detector: a
+ * call made while another is detecting goes ahead to wait in the detect worker, so its detection
+ * starts the moment the one before ends). Further calls wait their turn here; the FrameLoop takes
+ * a frame only while the detect worker is free and drops the rest (`accepting`), so the frame it
+ * detects is the newest. Frames travel transferred (a VideoFrame, else an ImageBitmap),
+ * page → detect → render; each frame's promise settles with the render worker's answer, in order.
  */
 export class FrameWorkerClient {
   faces: readonly Face[] = [];
-  private worker: Worker | null;
+  private detectWorker: Worker | null;
+  private renderWorker: Worker | null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: never) => void; reject: (e: FaceReshapeError) => void }>();
+  private readonly pending = new Map<number, Settle & { frame: boolean }>();
+  /** Frames in the detect worker (posted, 'detected' or their error not yet back). */
+  private inDetect = 0;
+  /** Frames posted and not yet settled (detecting, waiting for the warp, or being warped). */
+  private inFlight = 0;
+  /** Frames waiting here for the detect worker, in call order. */
+  private readonly waiting: Array<{ admit: () => void; reject: (e: FaceReshapeError) => void }> = [];
+  private crashedWith: FaceReshapeError | null = null;
+  /** Settles once the frame of the latest call is posted (or failed): frames go out in call order. */
+  private posted: Promise<void> = Promise.resolve();
 
   private constructor(
-    worker: Worker,
+    detectWorker: Worker,
+    renderWorker: Worker,
     readonly backend: Backend,
     private readonly onError: (e: FaceReshapeError) => void,
   ) {
-    this.worker = worker;
-    worker.addEventListener('message', (e: MessageEvent<FromWorker>) => this.onMessage(e.data));
+    this.detectWorker = detectWorker;
+    this.renderWorker = renderWorker;
+    detectWorker.addEventListener('message', (e: MessageEvent<FromDetect>) => this.onDetect(e.data));
+    renderWorker.addEventListener('message', (e: MessageEvent<FromRender>) => this.onRender(e.data));
+    const crashed = (which: string) => (e: ErrorEvent) =>
+      this.crashed(new FaceReshapeError('INTERNAL', `The ${which} worker failed (${e.message}); create a new VideoReshaper.`));
+    detectWorker.addEventListener('error', crashed('detect'));
+    renderWorker.addEventListener('error', crashed('render'));
   }
 
   /**
-   * Starts the worker, moves the canvas's control to it and creates its pipeline. The options'
-   * asset URLs must be absolute (the worker runs from a blob: URL). `onError` gets failures that
-   * belong to no call.
+   * Starts both workers, moves the canvas's control to the render worker and creates the two
+   * stages. The options' asset URLs must be absolute (the workers run from blob: URLs). `onError`
+   * gets failures that belong to no call.
    */
   static async create(
     canvas: HTMLCanvasElement,
@@ -37,98 +70,251 @@ export class FrameWorkerClient {
     reportFaces: boolean,
     onError: (e: FaceReshapeError) => void,
   ): Promise<FrameWorkerClient> {
-    if (typeof canvas.transferControlToOffscreen !== 'function' || typeof Worker === 'undefined') {
-      throw new FaceReshapeError('INTERNAL', 'worker: true needs Web Workers and HTMLCanvasElement.transferControlToOffscreen().');
+    if (typeof canvas.transferControlToOffscreen !== 'function' || typeof Worker === 'undefined' || typeof MessageChannel === 'undefined') {
+      throw new FaceReshapeError('INTERNAL', 'worker: true needs Web Workers, MessageChannel and HTMLCanvasElement.transferControlToOffscreen(); leave `worker` off here.');
     }
-    const { spawnFrameWorker } = await import('./worker/spawn.js');
-    const worker = spawnFrameWorker();
+    const { spawnDetectWorker, spawnRenderWorker } = await import('./worker/spawn.js');
+    const detect = spawnDetectWorker();
+    const render = spawnRenderWorker();
     try {
       const offscreen = canvas.transferControlToOffscreen();
-      const backend = await new Promise<Backend>((resolve, reject) => {
-        const onMsg = (e: MessageEvent<FromWorker>) => {
-          const m = e.data;
-          if (m.type === 'ready') resolve(m.backend);
-          else if (m.type === 'error' && m.id === undefined) reject(new FaceReshapeError(m.error.code as FaceReshapeErrorCode, m.error.message));
-          else return;
-          worker.removeEventListener('message', onMsg);
-        };
-        worker.addEventListener('message', onMsg);
-        worker.addEventListener('error', (e) => reject(new FaceReshapeError('INTERNAL', `The frame worker failed to start: ${e.message}`)), { once: true });
-        const msg: ToWorker = { type: 'init', canvas: offscreen, options, edits, reportFaces };
-        worker.postMessage(msg, [offscreen]);
-      });
-      return new FrameWorkerClient(worker, backend, onError);
+      const channel = new MessageChannel();
+      const { render: renderOptions, detect: detectOptions } = splitOptions(options);
+      const rendererReady = ready<Extract<FromRender, { type: 'ready' }>>(render, 'render');
+      const detectorReady = ready<Extract<FromDetect, { type: 'ready' }>>(detect, 'detect');
+      render.postMessage({ type: 'init', canvas: offscreen, options: renderOptions, port: channel.port1 } satisfies ToRender, [offscreen, channel.port1]);
+      detect.postMessage({ type: 'init', options: detectOptions, edits, reportFaces, port: channel.port2 } satisfies ToDetect, [channel.port2]);
+      const [r] = await Promise.all([
+        rendererReady.then((m) => {
+          // Before any frame (messages keep their order): plan or build the field, as the renderer wants.
+          detect.postMessage({ type: 'renderer', fieldOnGpu: m.fieldOnGpu } satisfies ToDetect);
+          return m;
+        }),
+        detectorReady,
+      ]);
+      return new FrameWorkerClient(detect, render, r.backend, onError);
     } catch (e) {
-      worker.terminate();
+      detect.terminate();
+      render.terminate();
       throw e;
     }
   }
 
-  /** Renders one frame in the worker; the caller's source is left alone (a copy is transferred). */
+  /** Whether a frame handed over now would start its detection at once (the FrameLoop drops frames otherwise). */
+  get accepting(): boolean {
+    return this.detectWorker !== null && this.inDetect === 0 && this.inFlight < 2 && this.waiting.length === 0;
+  }
+
+  /**
+   * Renders one frame in the workers; resolves once it is on the canvas. The caller's source is
+   * left alone: a copy is taken now (so it may change once this returns) and transferred.
+   */
   async process(source: VideoSource, timestampMs: number): Promise<FrameStats> {
-    const frame = await transferableFrame(source, timestampMs);
-    return this.request<FrameStats>({ type: 'frame', id: this.nextId++, frame, timestampMs }, [frame]);
+    this.open();
+    const copy = transferableFrame(source, timestampMs);
+    copy.catch(() => {}); // awaited below, after the turn
+    // Copies may be ready out of order: each frame is posted after the one called before it.
+    const before = this.posted;
+    let done!: () => void;
+    this.posted = new Promise<void>((res) => (done = res));
+    try {
+      try {
+        await this.turn();
+      } catch (e) {
+        copy.then((f) => f.close(), () => {}); // closed while waiting: the copy goes unused
+        throw e;
+      }
+      await before;
+      let frame: VideoFrame | ImageBitmap;
+      try {
+        frame = await copy;
+      } catch (e) {
+        if (this.detectWorker) this.settled(false);
+        throw e instanceof FaceReshapeError ? e : new FaceReshapeError('INVALID_ARGUMENT', `The video frame could not be copied for the worker (${(e as Error).message}); is the video playing?`, { cause: e });
+      }
+      const detect = this.detectWorker;
+      if (!detect) {
+        frame.close();
+        throw closedError();
+      }
+      const id = this.nextId++;
+      return await new Promise<FrameStats>((resolve, reject) => {
+        this.pending.set(id, { resolve: resolve as (v: never) => void, reject, frame: true });
+        detect.postMessage({ type: 'frame', id, frame, timestampMs } satisfies ToDetect, [frame]);
+        done();
+      });
+    } finally {
+      done();
+    }
   }
 
   setEdits(edits: NormalizedEdit[]): void {
-    this.post({ type: 'edits', edits });
+    this.postDetect({ type: 'edits', edits });
   }
 
   setSmoothing(value: boolean | OneEuroOptions): void {
-    this.post({ type: 'smoothing', value });
+    this.postDetect({ type: 'smoothing', value });
   }
 
+  /** The last frame warped (after every frame posted before it). */
   snapshot(): Promise<ImageData> {
-    return this.request<ImageData>({ type: 'snapshot', id: this.nextId++ });
-  }
-
-  /** The worker reports a lost device as an error of the frame it happened in. */
-  get deviceLost(): boolean {
-    return false;
-  }
-
-  /** Asks the worker to free everything, and ends it a moment later in any case. Idempotent. */
-  close(): void {
-    const w = this.worker;
-    if (!w) return;
-    this.worker = null;
-    w.postMessage({ type: 'close' } satisfies ToWorker);
-    setTimeout(() => w.terminate(), 1000);
-    for (const p of this.pending.values()) p.reject(new FaceReshapeError('CLOSED', 'The video reshaper was closed.'));
-    this.pending.clear();
-  }
-
-  private request<T>(msg: ToWorker & { id: number }, transfer: Transferable[] = []): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(msg.id, { resolve: resolve as (v: never) => void, reject });
-      this.post(msg, transfer);
+    const render = this.renderWorker;
+    if (!render) return Promise.reject(closedError());
+    const id = this.nextId++;
+    return new Promise<ImageData>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, frame: false });
+      render.postMessage({ type: 'snapshot', id } satisfies ToRender);
     });
   }
 
-  private post(msg: ToWorker, transfer: Transferable[] = []): void {
-    if (!this.worker) throw new FaceReshapeError('CLOSED', 'This VideoReshaper was closed; create a new one.');
-    this.worker.postMessage(msg, transfer);
+  /**
+   * True once a worker crashed and both were ended (no frame can be drawn any more; VideoReshaper
+   * then stops its loop). A lost GPU device is reported as an error of the frame it happened in.
+   */
+  get deviceLost(): boolean {
+    return this.crashedWith !== null;
   }
 
-  private onMessage(m: FromWorker): void {
+  /** Asks both workers to free everything and ends them a moment later in any case; every open call fails with CLOSED. Idempotent. */
+  close(): void {
+    const d = this.detectWorker;
+    const r = this.renderWorker;
+    if (!d || !r) return;
+    this.detectWorker = null;
+    this.renderWorker = null;
+    d.postMessage({ type: 'close' } satisfies ToDetect);
+    r.postMessage({ type: 'close' } satisfies ToRender);
+    setTimeout(() => {
+      d.terminate();
+      r.terminate();
+    }, 1000);
+    this.failAll(closedError());
+  }
+
+  private open(): void {
+    if (this.crashedWith) throw this.crashedWith;
+    if (!this.detectWorker) throw closedError();
+  }
+
+  /** Waits until fewer than two frames are in the workers (and none waits before this one), then takes the place. */
+  private turn(): Promise<void> {
+    if (this.inFlight < 2 && !this.waiting.length) {
+      this.inDetect++;
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((admit, reject) => this.waiting.push({ admit, reject }));
+  }
+
+  /** A place may have come free: the next waiting frame takes it. */
+  private pump(): void {
+    while (this.waiting.length && this.detectWorker && this.inFlight < 2) {
+      this.inDetect++;
+      this.inFlight++;
+      this.waiting.shift()!.admit();
+    }
+  }
+
+  /** Frame done (stats or error): `detected` says whether it had left the detect worker. */
+  private settled(detected: boolean): void {
+    if (!detected) this.inDetect--;
+    this.inFlight--;
+    this.pump();
+  }
+
+  private postDetect(msg: ToDetect): void {
+    if (!this.detectWorker) throw closedError();
+    this.detectWorker.postMessage(msg);
+  }
+
+  private take(id: number | undefined): (Settle & { frame: boolean }) | undefined {
+    if (id === undefined) return undefined;
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    return p;
+  }
+
+  private onDetect(m: FromDetect): void {
     if (m.type === 'ready') return;
-    const p = m.id === undefined ? undefined : this.pending.get(m.id);
-    if (m.id !== undefined) this.pending.delete(m.id);
+    if (m.type === 'detected') {
+      this.inDetect = Math.max(0, this.inDetect - 1);
+      return;
+    }
+    // An error: of frame m.id in detection (it never reached the render worker), or of no call.
+    const p = this.take(m.id);
+    if (!p) return this.orphan(m);
+    this.settled(false);
+    p.reject(fromWorker(m.error));
+  }
+
+  private onRender(m: FromRender): void {
+    if (m.type === 'ready') return;
+    const p = this.take(m.id);
     if (m.type === 'error') {
-      const err = new FaceReshapeError(m.error.code as FaceReshapeErrorCode, m.error.message);
-      if (p) p.reject(err);
-      else this.onError(err);
+      if (!p) return this.orphan(m);
+      if (p.frame) this.settled(true);
+      p.reject(fromWorker(m.error));
       return;
     }
     if (!p) return;
     if (m.type === 'stats') {
       this.faces = m.faces ?? [];
+      this.settled(true);
       (p.resolve as (v: FrameStats) => void)(m.stats);
-    } else if (m.type === 'snapshot') (p.resolve as (v: ImageData) => void)(m.image);
+    } else (p.resolve as (v: ImageData) => void)(m.image);
+  }
+
+  /** An error of no open call: onError hears it, unless it belongs to a call already settled by close() or a crash. */
+  private orphan(m: { id?: number; error: WorkerError }): void {
+    if (m.id === undefined && this.detectWorker) this.onError(fromWorker(m.error));
+  }
+
+  /**
+   * A worker threw outside any call (its state is unknown from then on): both end, every open call
+   * fails with the error, or onError hears it when none was open; later calls get CLOSED.
+   */
+  private crashed(err: FaceReshapeError): void {
+    if (!this.detectWorker) return;
+    this.crashedWith = err;
+    const open = this.pending.size + this.waiting.length;
+    this.detectWorker?.terminate();
+    this.renderWorker?.terminate();
+    this.detectWorker = null;
+    this.renderWorker = null;
+    this.failAll(err);
+    if (!open) this.onError(err);
+  }
+
+  private failAll(err: FaceReshapeError): void {
+    for (const w of this.waiting.splice(0)) w.reject(err);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.inDetect = 0;
+    this.inFlight = 0;
   }
 }
 
-/** A transferable copy of the frame for the worker. */
+/** The worker's first answer: 'ready', or the error that kept it from starting. */
+function ready<T>(worker: Worker, which: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMsg = (e: MessageEvent<{ type: string; id?: number; error?: WorkerError }>) => {
+      const m = e.data;
+      if (m.type === 'ready') resolve(m as T);
+      else if (m.type === 'error' && m.id === undefined) reject(fromWorker(m.error!));
+      else return;
+      worker.removeEventListener('message', onMsg);
+    };
+    worker.addEventListener('message', onMsg);
+    worker.addEventListener('error', (e) => reject(new FaceReshapeError('INTERNAL', `The ${which} worker failed to start: ${e.message}`)), { once: true });
+  });
+}
+
+/**
+ * A transferable copy of the frame for the workers, taken when called. The bitmap keeps
+ * createImageBitmap's default options: the workers draw it into a 2D canvas as the main thread
+ * draws the source itself, and premultiplyAlpha: 'none' would cost a CPU pass per frame (about
+ * 9 ms at 640×480 on SwiftShader, against 1 ms).
+ */
 async function transferableFrame(source: VideoSource, timestampMs: number): Promise<VideoFrame | ImageBitmap> {
   if (typeof VideoFrame !== 'undefined') {
     if (source instanceof VideoFrame) return source.clone();
@@ -136,5 +322,5 @@ async function transferableFrame(source: VideoSource, timestampMs: number): Prom
       return new VideoFrame(source, { timestamp: Math.round(timestampMs * 1000) });
     }
   }
-  return createImageBitmap(source as ImageBitmapSource, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  return createImageBitmap(source as ImageBitmapSource);
 }

@@ -84,7 +84,7 @@ describe('recovery from a lost WebGL context and a lost GPU device', () => {
       const vr = await VideoReshaper.create({ canvas, edits: [{ shape: 'slim_face', strength: 1 }] });
       const frames: number[] = [];
       for (let i = 0; i < 2; i++) frames.push((await vr.renderFrame(bmp, 33 * i)).faces);
-      (vr as any).frames.detector.main.watch.gl.getExtension('WEBGL_lose_context').loseContext();
+      (vr as any).frames.detectStage.detector.main.watch.gl.getExtension('WEBGL_lose_context').loseContext();
       for (let i = 2; i < 4; i++) frames.push((await vr.renderFrame(bmp, 33 * i)).faces);
       vr.close();
       return frames;

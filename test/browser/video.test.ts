@@ -217,6 +217,58 @@ describe('video: live camera reshaping in headless Chromium', () => {
     expect(mh).toBeGreaterThanOrEqual(0.04);
   });
 
+  it('worker mode on the camera: the loop feeds the detect and render workers; frames in order; close() mid-stream reports nothing', async () => {
+    const r = await page().page.evaluate(
+      async (W, H) => {
+        const w = window as any;
+        const stream = await navigator.mediaDevices.getUserMedia({ video: { width: W, height: H } });
+        const video = document.createElement('video');
+        video.muted = true;
+        video.playsInline = true;
+        video.srcObject = stream;
+        await video.play();
+        const canvas = document.createElement('canvas');
+        document.body.append(canvas);
+        const stats: any[] = [];
+        const errors: string[] = [];
+        const vr = await w.lib.VideoReshaper.create({
+          video,
+          canvas,
+          worker: true,
+          edits: [{ shape: 'lip_size', strength: 1 }],
+          onFrame: (s: any) => stats.push(s),
+          onError: (e: any) => errors.push(`${e.code}: ${e.message}`),
+        });
+        const deadline = performance.now() + 30_000;
+        while (stats.length < 20 && performance.now() < deadline && !errors.length) await new Promise((r) => setTimeout(r, 20));
+        // Closed while frames are in the workers: their calls end with CLOSED, which onError does not hear.
+        vr.close();
+        await new Promise((r) => setTimeout(r, 1500));
+        stream.getTracks().forEach((t) => t.stop());
+        return {
+          mode: vr.mode,
+          n: stats.length,
+          frames: stats.map((s) => s.frame),
+          timestamps: stats.map((s) => s.timestampMs),
+          faces: stats.map((s) => s.faces),
+          overlapped: stats.filter((s) => s.overlapped).length,
+          dropped: stats.at(-1)?.dropped,
+          fps: stats.at(-1)?.fps,
+          errors,
+        };
+      },
+      W,
+      H,
+    );
+    console.log(`camera, worker mode: ${r.n} frames, ${r.overlapped} detected during the previous frame's warp, ${r.dropped} dropped, ${r.fps?.toFixed(1)} fps`);
+    expect(r.mode).toBe('worker');
+    expect(r.errors).toEqual([]);
+    expect(r.n).toBeGreaterThanOrEqual(20);
+    expect(r.frames).toEqual(r.frames.map((_: number, i: number) => i + 1));
+    for (let i = 1; i < r.n; i++) expect(r.timestamps[i]).toBeGreaterThan(r.timestamps[i - 1]);
+    expect(r.faces.slice(2).every((n: number) => n === 1)).toBe(true);
+  });
+
   it('faces that appear and leave: no face → the frame passes through unchanged, bit for bit', async () => {
     const r = await page().page.evaluate(async () => {
       const w = window as any;

@@ -1,24 +1,60 @@
 import type { NormalizedEdit } from '../../shapes/edits.js';
 import type { Backend, Face } from '../../types.js';
+import type { DetectStageOptions, Detection } from '../detect-stage.js';
+import type { PresentPath } from '../frame-renderer.js';
+import type { FrameStats } from '../frame-stats.js';
 import type { OneEuroOptions } from '../one-euro.js';
-import type { FrameStats, PipelineOptions } from '../pipeline.js';
+import type { RenderStageOptions } from '../render-stage.js';
 
-/** Messages between VideoReshaper (page) and the frame worker (src/worker/entry.ts). */
-export type ToWorker =
-  | { type: 'init'; canvas: OffscreenCanvas; options: Omit<PipelineOptions, 'beforeSmoothing'>; edits: NormalizedEdit[]; reportFaces: boolean }
+/**
+ * Messages of worker mode: the page (FrameWorkerClient) feeds frames to the detect worker
+ * (detect-entry.ts), which hands each frame with its field to the render worker (render-entry.ts)
+ * over a MessageChannel of their own; the render worker answers the page with the frame's figures.
+ */
+
+/** Page → detect worker. */
+export type ToDetect =
+  | { type: 'init'; options: Omit<DetectStageOptions, 'beforeSmoothing'>; edits: NormalizedEdit[]; reportFaces: boolean; port: MessagePort }
+  /** What the render worker's renderer wants: a field plan (values computed on the GPU) or a built field. */
+  | { type: 'renderer'; fieldOnGpu: boolean }
   | { type: 'frame'; id: number; frame: VideoFrame | ImageBitmap; timestampMs: number }
   | { type: 'edits'; edits: NormalizedEdit[] }
   | { type: 'smoothing'; value: boolean | OneEuroOptions }
+  | { type: 'close' };
+
+/** Page → render worker. */
+export type ToRender =
+  | { type: 'init'; canvas: OffscreenCanvas; options: RenderStageOptions; port: MessagePort }
   | { type: 'snapshot'; id: number }
   | { type: 'close' };
+
+/** Detect worker → render worker: the frame and its field (the frame and the field's array transferred). */
+export interface DetectToRender {
+  type: 'frame';
+  id: number;
+  frame: VideoFrame | ImageBitmap;
+  detection: Detection;
+  faces?: Face[];
+}
+
+/** Render worker → detect worker: frame `id` is warped; `buffer` is its field's array, back for reuse. */
+export interface RenderToDetect {
+  type: 'rendered';
+  id: number;
+  buffer?: ArrayBuffer;
+}
 
 export interface WorkerError {
   code: string;
   message: string;
 }
 
-export type FromWorker =
-  | { type: 'ready'; backend: Backend }
+/** Detect worker → page. 'detected': frame `id` went on to the render worker (the detect worker is free). */
+export type FromDetect = { type: 'ready' } | { type: 'detected'; id: number } | { type: 'error'; id?: number; error: WorkerError };
+
+/** Render worker → page. */
+export type FromRender =
+  | { type: 'ready'; backend: Backend; present: PresentPath; fieldOnGpu: boolean }
   | { type: 'stats'; id: number; stats: FrameStats; faces?: Face[] }
   | { type: 'snapshot'; id: number; image: ImageData }
   | { type: 'error'; id?: number; error: WorkerError };

@@ -1,0 +1,24 @@
+import { FieldScratch } from '../field/scratch.js';
+
+/**
+ * A FieldScratch for the detect worker: each built field gets an array of its own, since it is
+ * transferred (not copied) to the render worker, which sends the buffer back after the warp.
+ * With at most one frame detecting and one rendering, two or three buffers go round.
+ */
+export class FieldBufferPool extends FieldScratch {
+  private readonly free: ArrayBuffer[] = [];
+
+  override float32(n: number): Float32Array {
+    const bytes = n * 4;
+    const k = this.free.findIndex((b) => b.byteLength >= bytes);
+    const buffer = k >= 0 ? this.free.splice(k, 1)[0] : new ArrayBuffer(Math.ceil(n * 1.5) * 4);
+    const view = new Float32Array(buffer, 0, n);
+    view.fill(0);
+    return view;
+  }
+
+  /** A buffer back from the render worker. */
+  giveBack(buffer: ArrayBuffer): void {
+    if (buffer.byteLength > 0 && this.free.length < 4) this.free.push(buffer);
+  }
+}
