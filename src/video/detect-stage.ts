@@ -7,6 +7,7 @@ import { LandmarkDetector, type LandmarkDetectorOptions } from '../landmarks/det
 import type { NormalizedEdit } from '../shapes/edits.js';
 import { sizeOf, type DecodedSource, type Face } from '../types.js';
 import type { VideoSource } from './frame-renderer.js';
+import type { DetectFigures } from './frame-stats.js';
 import type { OneEuroOptions } from './one-euro.js';
 import { FaceTracker, type TrackedFace } from './tracker.js';
 
@@ -18,16 +19,7 @@ export interface DetectStageOptions extends Omit<LandmarkDetectorOptions, 'runni
 }
 
 /** What the detect stage made of one frame: its field (or field plan) and its figures. */
-export interface Detection {
-  /** Timestamp given to the detector (ms, strictly increasing). */
-  timestampMs: number;
-  width: number;
-  height: number;
-  faces: number;
-  detectMs: number;
-  trackMs: number;
-  fieldMs: number;
-  field: 'gpu' | 'cpu';
+export interface Detection extends DetectFigures {
   /** The built field ('cpu'), or its plan ('gpu': the renderer computes the values in its GPU work). */
   warp: DisplacementField | FieldPlan;
   /** Set by the detect worker: see FrameStats.overlapped. */

@@ -1,10 +1,8 @@
 import type { Backend } from '../types.js';
 import type { PresentPath, UploadPath } from './frame-renderer.js';
 
-/** Per-frame figures (milliseconds of wall time on the thread that ran each stage). */
-export interface FrameStats {
-  /** Frames rendered so far, this one included. */
-  frame: number;
+/** What the detect stage measured of one frame (see DetectStage). */
+export interface DetectFigures {
   /** Timestamp given to the detector (ms, strictly increasing). */
   timestampMs: number;
   width: number;
@@ -16,6 +14,12 @@ export interface FrameStats {
   /** Building the field ('cpu'), or only planning it ('gpu': its values are computed in the render's GPU work). */
   fieldMs: number;
   field: 'gpu' | 'cpu';
+}
+
+/** Per-frame figures (milliseconds of wall time on the thread that ran each stage). */
+export interface FrameStats extends DetectFigures {
+  /** Frames rendered so far, this one included. */
+  frame: number;
   /** Upload, warp and present (WebGPU: commands recorded and submitted; the GPU finishes asynchronously). */
   renderMs: number;
   /** detect + track + field + render: the work of this frame (in worker mode part of it overlaps other frames). */
