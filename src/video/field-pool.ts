@@ -17,8 +17,15 @@ export class FieldBufferPool extends FieldScratch {
     return view;
   }
 
-  /** A buffer back from the render worker. */
+  /** A buffer back from the render worker; a full pool keeps the larger buffers (fields grow with the face). */
   giveBack(buffer: ArrayBuffer): void {
-    if (buffer.byteLength > 0 && this.free.length < 4) this.free.push(buffer);
+    if (buffer.byteLength === 0) return;
+    if (this.free.length < 4) {
+      this.free.push(buffer);
+      return;
+    }
+    let smallest = 0;
+    for (let k = 1; k < this.free.length; k++) if (this.free[k].byteLength < this.free[smallest].byteLength) smallest = k;
+    if (this.free[smallest].byteLength < buffer.byteLength) this.free[smallest] = buffer;
   }
 }

@@ -121,7 +121,7 @@ export class VideoReshaper {
         ...(model === null ? {} : { modelAssetPath: absolute(model) }),
       };
       let self: VideoReshaper | null = null;
-      const client = await FrameWorkerClient.create(canvas, workerOpts, edits, reportFaces ?? false, (e) => self?.fail(e));
+      const client = await FrameWorkerClient.create(canvas, workerOpts, edits, reportFaces ?? false, (e) => self?.fail(e), () => self?.stop());
       vr = self = new VideoReshaper(options, client, 'worker');
     } else {
       const pipeline = await FramePipeline.create(canvas, pipeOpts);

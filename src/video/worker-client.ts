@@ -47,6 +47,7 @@ export class FrameWorkerClient {
     renderWorker: Worker,
     readonly backend: Backend,
     private readonly onError: (e: FaceReshapeError) => void,
+    private readonly onCrash: () => void,
   ) {
     this.detectWorker = detectWorker;
     this.renderWorker = renderWorker;
@@ -61,7 +62,7 @@ export class FrameWorkerClient {
   /**
    * Starts both workers, moves the canvas's control to the render worker and creates the two
    * stages. The options' asset URLs must be absolute (the workers run from blob: URLs). `onError`
-   * gets failures that belong to no call.
+   * gets failures that belong to no call; `onCrash` is told when a worker crashed (both are ended).
    */
   static async create(
     canvas: HTMLCanvasElement,
@@ -69,6 +70,7 @@ export class FrameWorkerClient {
     edits: NormalizedEdit[],
     reportFaces: boolean,
     onError: (e: FaceReshapeError) => void,
+    onCrash: () => void,
   ): Promise<FrameWorkerClient> {
     if (typeof canvas.transferControlToOffscreen !== 'function' || typeof Worker === 'undefined' || typeof MessageChannel === 'undefined') {
       throw new FaceReshapeError('INTERNAL', 'worker: true needs Web Workers, MessageChannel and HTMLCanvasElement.transferControlToOffscreen(); leave `worker` off here.');
@@ -92,7 +94,7 @@ export class FrameWorkerClient {
         }),
         detectorReady,
       ]);
-      return new FrameWorkerClient(detect, render, r.backend, onError);
+      return new FrameWorkerClient(detect, render, r.backend, onError, onCrash);
     } catch (e) {
       detect.terminate();
       render.terminate();
@@ -135,12 +137,20 @@ export class FrameWorkerClient {
       const detect = this.detectWorker;
       if (!detect) {
         frame.close();
-        throw closedError();
+        throw this.crashedWith ?? closedError();
       }
       const id = this.nextId++;
       return await new Promise<FrameStats>((resolve, reject) => {
         this.pending.set(id, { resolve: resolve as (v: never) => void, reject, frame: true });
-        detect.postMessage({ type: 'frame', id, frame, timestampMs } satisfies ToDetect, [frame]);
+        try {
+          detect.postMessage({ type: 'frame', id, frame, timestampMs } satisfies ToDetect, [frame]);
+        } catch (e) {
+          // Not sent (e.g. the frame could not be transferred): give the place back, or later calls wait forever.
+          this.pending.delete(id);
+          frame.close();
+          this.settled(false);
+          reject(new FaceReshapeError('INTERNAL', `The frame could not be sent to the detect worker (${(e as Error).message}).`, { cause: e }));
+        }
         done();
       });
     } finally {
@@ -156,7 +166,10 @@ export class FrameWorkerClient {
     this.postDetect({ type: 'smoothing', value });
   }
 
-  /** The last frame warped (after every frame posted before it). */
+  /**
+   * The last frame the render worker warped. Frames still being copied or detected are not waited
+   * for: to see a given frame, take the snapshot after its renderFrame() resolved.
+   */
   snapshot(): Promise<ImageData> {
     const render = this.renderWorker;
     if (!render) return Promise.reject(closedError());
@@ -271,17 +284,22 @@ export class FrameWorkerClient {
 
   /**
    * A worker threw outside any call (its state is unknown from then on): both end, every open call
-   * fails with the error, or onError hears it when none was open; later calls get CLOSED.
+   * fails with the error, or onError hears it when none was open; later calls fail with it too.
+   * `onCrash` is told in every case (the video loop stops: no frame can be drawn any more).
    */
   private crashed(err: FaceReshapeError): void {
     if (!this.detectWorker) return;
     this.crashedWith = err;
-    const open = this.pending.size + this.waiting.length;
+    // Frame calls from their turn until settled (inFlight; some not yet in `pending`), those waiting for a turn, snapshots.
+    let snapshots = 0;
+    for (const p of this.pending.values()) if (!p.frame) snapshots++;
+    const open = this.inFlight + this.waiting.length + snapshots;
     this.detectWorker?.terminate();
     this.renderWorker?.terminate();
     this.detectWorker = null;
     this.renderWorker = null;
     this.failAll(err);
+    this.onCrash();
     if (!open) this.onError(err);
   }
 

@@ -56,8 +56,8 @@ async function detectOne(msg: Extract<ToDetect, { type: 'frame' }>): Promise<voi
     const transfer: Transferable[] = [frame];
     if ('data' in detection.warp) transfer.push(detection.warp.data.buffer);
     const out: DetectToRender = { type: 'frame', id, frame, detection, faces: reportFaces ? copyFaces(stage.faces) : undefined };
-    rendering++;
     port.postMessage(out, transfer);
+    rendering++;
     scope.postMessage({ type: 'detected', id });
   } catch (err) {
     frame.close();
@@ -86,11 +86,12 @@ scope.addEventListener('message', async (e: MessageEvent<ToDetect>) => {
     case 'frame':
       queue = queue.then(() => detectOne(msg));
       break;
+    // In turn with the frames: a frame called before the change keeps the edits it was called with.
     case 'edits':
-      stage?.setEdits(msg.edits);
+      queue = queue.then(() => stage?.setEdits(msg.edits));
       break;
     case 'smoothing':
-      stage?.setSmoothing(msg.value);
+      queue = queue.then(() => stage?.setSmoothing(msg.value));
       break;
     case 'close':
       stage?.close();

@@ -1,7 +1,6 @@
 import type { NormalizedEdit } from '../../shapes/edits.js';
 import type { Backend, Face } from '../../types.js';
 import type { DetectStageOptions, Detection } from '../detect-stage.js';
-import type { PresentPath } from '../frame-renderer.js';
 import type { FrameStats } from '../frame-stats.js';
 import type { OneEuroOptions } from '../one-euro.js';
 import type { RenderStageOptions } from '../render-stage.js';
@@ -37,10 +36,9 @@ export interface DetectToRender {
   faces?: Face[];
 }
 
-/** Render worker → detect worker: frame `id` is warped; `buffer` is its field's array, back for reuse. */
+/** Render worker → detect worker: a frame is warped; `buffer` is its field's array, back for reuse. */
 export interface RenderToDetect {
   type: 'rendered';
-  id: number;
   buffer?: ArrayBuffer;
 }
 
@@ -54,7 +52,7 @@ export type FromDetect = { type: 'ready' } | { type: 'detected'; id: number } | 
 
 /** Render worker → page. */
 export type FromRender =
-  | { type: 'ready'; backend: Backend; present: PresentPath; fieldOnGpu: boolean }
+  | { type: 'ready'; backend: Backend; fieldOnGpu: boolean }
   | { type: 'stats'; id: number; stats: FrameStats; faces?: Face[] }
   | { type: 'snapshot'; id: number; image: ImageData }
   | { type: 'error'; id?: number; error: WorkerError };

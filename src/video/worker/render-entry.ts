@@ -34,7 +34,7 @@ async function renderOne(m: DetectToRender): Promise<void> {
   } finally {
     m.frame.close();
     const buffer = 'data' in m.detection.warp ? (m.detection.warp.data.buffer as ArrayBuffer) : undefined;
-    const back: RenderToDetect = { type: 'rendered', id: m.id, buffer };
+    const back: RenderToDetect = { type: 'rendered', buffer };
     port?.postMessage(back, buffer ? [buffer] : []);
   }
 }
@@ -60,7 +60,7 @@ scope.addEventListener('message', async (e: MessageEvent<ToRender>) => {
           const m = ev.data;
           queue = queue.then(() => renderOne(m));
         };
-        scope.postMessage({ type: 'ready', backend: stage.backend, present: stage.present, fieldOnGpu: stage.fieldOnGpu });
+        scope.postMessage({ type: 'ready', backend: stage.backend, fieldOnGpu: stage.fieldOnGpu });
       } catch (err) {
         scope.postMessage({ type: 'error', error: toWorkerError(err) });
       }
