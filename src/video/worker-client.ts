@@ -21,9 +21,8 @@ function closedError(): FaceReshapeError {
  * MessageChannel. Frame n+1 is detected while frame n is warped: at most two frames in the
  * workers, one detecting and one being warped (or waiting for the warp, or for the detector: a
  * call made while another is detecting goes ahead to wait in the detect worker, so its detection
- * starts the moment the one before ends). Further calls wait their turn here; the FrameLoop takes
- * a frame only while the detect worker is free and drops the rest (`accepting`), so the frame it
- * detects is the newest. Frames travel transferred (a VideoFrame, else an ImageBitmap),
+ * starts the moment the one before ends). Further calls wait their turn here; the FrameLoop hands
+ * over a frame only while there is a place in the workers and drops the rest (`accepting`). Frames travel transferred (a VideoFrame, else an ImageBitmap),
  * page → detect → render; each frame's promise settles with the render worker's answer, in order.
  */
 export class FrameWorkerClient {
@@ -32,8 +31,6 @@ export class FrameWorkerClient {
   private renderWorker: Worker | null;
   private nextId = 1;
   private readonly pending = new Map<number, Settle & { frame: boolean }>();
-  /** Frames in the detect worker (posted, 'detected' or their error not yet back). */
-  private inDetect = 0;
   /** Frames posted and not yet settled (detecting, waiting for the warp, or being warped). */
   private inFlight = 0;
   /** Frames waiting here for the detect worker, in call order. */
@@ -102,9 +99,14 @@ export class FrameWorkerClient {
     }
   }
 
-  /** Whether a frame handed over now would start its detection at once (the FrameLoop drops frames otherwise). */
+  /**
+   * Whether a frame handed over now goes straight into the workers (the FrameLoop drops frames
+   * otherwise): while the detector is busy with one frame and nothing is being warped, the next
+   * frame waits in the detect worker, so detection never idles for the next camera frame to arrive
+   * (up to one detection's wait for that frame: the rest of the one before it).
+   */
   get accepting(): boolean {
-    return this.detectWorker !== null && this.inDetect === 0 && this.inFlight < 2 && this.waiting.length === 0;
+    return this.detectWorker !== null && this.inFlight < 2 && this.waiting.length === 0;
   }
 
   /**
@@ -131,7 +133,7 @@ export class FrameWorkerClient {
       try {
         frame = await copy;
       } catch (e) {
-        if (this.detectWorker) this.settled(false);
+        if (this.detectWorker) this.settled();
         throw e instanceof FaceReshapeError ? e : new FaceReshapeError('INVALID_ARGUMENT', `The video frame could not be copied for the worker (${(e as Error).message}); is the video playing?`, { cause: e });
       }
       const detect = this.detectWorker;
@@ -148,7 +150,7 @@ export class FrameWorkerClient {
           // Not sent (e.g. the frame could not be transferred): give the place back, or later calls wait forever.
           this.pending.delete(id);
           frame.close();
-          this.settled(false);
+          this.settled();
           reject(new FaceReshapeError('INTERNAL', `The frame could not be sent to the detect worker (${(e as Error).message}).`, { cause: e }));
         }
         done();
@@ -212,7 +214,6 @@ export class FrameWorkerClient {
   /** Waits until fewer than two frames are in the workers (and none waits before this one), then takes the place. */
   private turn(): Promise<void> {
     if (this.inFlight < 2 && !this.waiting.length) {
-      this.inDetect++;
       this.inFlight++;
       return Promise.resolve();
     }
@@ -222,15 +223,13 @@ export class FrameWorkerClient {
   /** A place may have come free: the next waiting frame takes it. */
   private pump(): void {
     while (this.waiting.length && this.detectWorker && this.inFlight < 2) {
-      this.inDetect++;
       this.inFlight++;
       this.waiting.shift()!.admit();
     }
   }
 
-  /** Frame done (stats or error): `detected` says whether it had left the detect worker. */
-  private settled(detected: boolean): void {
-    if (!detected) this.inDetect--;
+  /** Frame done (stats or error): its place comes free. */
+  private settled(): void {
     this.inFlight--;
     this.pump();
   }
@@ -249,14 +248,10 @@ export class FrameWorkerClient {
 
   private onDetect(m: FromDetect): void {
     if (m.type === 'ready') return;
-    if (m.type === 'detected') {
-      this.inDetect = Math.max(0, this.inDetect - 1);
-      return;
-    }
     // An error: of frame m.id in detection (it never reached the render worker), or of no call.
     const p = this.take(m.id);
     if (!p) return this.orphan(m);
-    this.settled(false);
+    this.settled();
     p.reject(fromWorker(m.error));
   }
 
@@ -265,14 +260,14 @@ export class FrameWorkerClient {
     const p = this.take(m.id);
     if (m.type === 'error') {
       if (!p) return this.orphan(m);
-      if (p.frame) this.settled(true);
+      if (p.frame) this.settled();
       p.reject(fromWorker(m.error));
       return;
     }
     if (!p) return;
     if (m.type === 'stats') {
       this.faces = m.faces ?? [];
-      this.settled(true);
+      this.settled();
       (p.resolve as (v: FrameStats) => void)(m.stats);
     } else (p.resolve as (v: ImageData) => void)(m.image);
   }
@@ -307,7 +302,6 @@ export class FrameWorkerClient {
     for (const w of this.waiting.splice(0)) w.reject(err);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    this.inDetect = 0;
     this.inFlight = 0;
   }
 }

@@ -58,7 +58,6 @@ async function detectOne(msg: Extract<ToDetect, { type: 'frame' }>): Promise<voi
     const out: DetectToRender = { type: 'frame', id, frame, detection, faces: reportFaces ? copyFaces(stage.faces) : undefined };
     port.postMessage(out, transfer);
     rendering++;
-    scope.postMessage({ type: 'detected', id });
   } catch (err) {
     frame.close();
     scope.postMessage({ type: 'error', id, error: toWorkerError(err) });

@@ -47,8 +47,8 @@ export interface WorkerError {
   message: string;
 }
 
-/** Detect worker → page. 'detected': frame `id` went on to the render worker (the detect worker is free). */
-export type FromDetect = { type: 'ready' } | { type: 'detected'; id: number } | { type: 'error'; id?: number; error: WorkerError };
+/** Detect worker → page (a frame's answer comes from the render worker, or its error from here). */
+export type FromDetect = { type: 'ready' } | { type: 'error'; id?: number; error: WorkerError };
 
 /** Render worker → page. */
 export type FromRender =
