@@ -133,7 +133,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         }
         const own = new URL(url).origin === origin;
         if (!own) foreignRequests.push(url);
-        if (assets) void answer(req, own, assets, offers).catch(() => {});
+        // A request left unanswered would hang the page's fetch for good: one that could not be
+        // answered (a file gone or unreadable, the answer refused) fails, as a network error would.
+        if (assets) void answer(req, own, assets, offers).catch(() => req.abort('failed').catch(() => {}));
       });
       // Functions passed to page.evaluate from code run by tsx keep esbuild's `__name(fn, "…")`
       // wrappers; give the page a no-op so those functions run there as written.
