@@ -1,12 +1,15 @@
 // The CLI's persistent profile keeps the wasm and the model in its origin's Cache Storage: intercepted
 // responses never reach Chromium's HTTP cache, so without it every run received 16 MB over DevTools.
 // Real Chromium, real model, the CLI's own page code (reshapeOnPage), one image per run.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reshapeOnPage } from '../../packages/face-reshape/src/cli/reshape';
-import { KEPT_ASSETS, startProfiledRuntime, type ProfiledPage } from '../../packages/face-reshape/src/node/profile';
+import { AssetTable } from '../../packages/face-reshape/src/node/assets';
+import { LibraryFiles } from '../../packages/face-reshape/src/node/intercept';
+import { keptAssetsVersion, KEPT_ASSETS, startProfiledRuntime, type ProfiledPage } from '../../packages/face-reshape/src/node/profile';
+import { LIBRARY_ROOT } from '../../packages/face-reshape/src/node/runtime';
 import { ROOT } from '../support/env';
 
 const TMP = mkdtempSync(join(tmpdir(), 'face-reshape-profile-'));
@@ -52,6 +55,8 @@ describe("the CLI's persistent profile", () => {
       expect(first.res.envelope.error_code, JSON.stringify(first.res.envelope)).toBe(0);
       expect(first.res.faces).toBe(1);
       expect(first.version).toMatch(/^[0-9a-f]{24}$/);
+      // The version names the bytes on disk (each kept path is the file at that path under the library).
+      expect(first.version).toBe(keptAssetsVersion(KEPT_PATHS.map((p) => readFileSync(join(LIBRARY_ROOT, p)))));
       expect(first.fetched.sort()).toEqual([...KEPT_PATHS].sort());
       expect(first.kept).toEqual(KEPT_PATHS.map((p) => `${p}?v=${first.version}`).sort());
 
@@ -78,4 +83,35 @@ describe("the CLI's persistent profile", () => {
     expect(r.fetched.sort()).toEqual([...KEPT_PATHS].sort());
     expect(r.kept).toEqual([]);
   }, 600_000);
+});
+
+describe("the kept files' version", () => {
+  it('names the bytes the runtime serves: other bytes of the same size and mtime are another version, the same bytes the same one', async () => {
+    const dir = join(TMP, 'models');
+    mkdirSync(dir, { recursive: true });
+    const path = '/models/face_landmarker.task';
+    const file = join(dir, 'face_landmarker.task');
+    const table = new AssetTable({ mounts: { '/models/': dir } });
+    // npm installs every file with the same mtime: only the bytes can tell versions apart.
+    const when = new Date('1985-10-26T08:15:00Z');
+    const versionOf = async (bytes: Buffer) => {
+      writeFileSync(file, bytes);
+      utimesSync(file, when, when);
+      expect([statSync(file).size, statSync(file).mtimeMs]).toEqual([bytes.length, when.getTime()]);
+      const library = new LibraryFiles([path], table);
+      // What a page is answered with is what gets hashed.
+      expect((await library.get(path))!.base64).toBe(bytes.toString('base64'));
+      const read = (await library.bytes())!.get(path)!;
+      expect(read.equals(bytes)).toBe(true);
+      return keptAssetsVersion([read]);
+    };
+    const a = Buffer.alloc(64 * 1024, 7);
+    const b = Buffer.from(a);
+    b[b.length >> 1] ^= 0xff;
+    const va = await versionOf(a);
+    const vb = await versionOf(b);
+    expect(va).toMatch(/^[0-9a-f]{24}$/);
+    expect(vb).not.toBe(va);
+    expect(await versionOf(Buffer.from(a))).toBe(va);
+  });
 });

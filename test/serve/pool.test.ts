@@ -52,6 +52,61 @@ describe('bytes between Node and the pool pages', () => {
     expect(fulfilCounts.slow - slowBefore).toBe(0);
   });
 
+  it("a job's offer is withdrawn when the job fails before fetching it, and no page can fetch another page's live offer", async () => {
+    const image = readFileSync(resolve(ROOT, 'test/fixtures/astronaut.png'));
+    const pages = pool.pages.map((p) => p!);
+    // Each page's fetch of a job URL notes the URL, then fails ('fail': the request never leaves the
+    // page, so Node never takes the offer) or waits for the test ('hold': the offer stays live).
+    const gate = (mode: 'fail' | 'hold') =>
+      Promise.all(
+        pages.map((p) =>
+          p.evaluate((m) => {
+            const w = window as unknown as { __realFetch?: typeof fetch; __seen?: string | null; __release?: () => void };
+            w.__realFetch ??= window.fetch;
+            w.__seen = null;
+            window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+              const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+              if (!url.pathname.startsWith('/jobs/')) return w.__realFetch!(input, init);
+              w.__seen = url.href;
+              if (m === 'fail') return Promise.reject(new TypeError('refused by the test'));
+              return new Promise((r) => (w.__release = () => r(w.__realFetch!(input, init))));
+            };
+          }, mode),
+        ),
+      );
+    const ungate = () => Promise.all(pages.map((p) => p.evaluate(() => void ((window as any).__realFetch && (window.fetch = (window as any).__realFetch)))));
+    const seen = () => Promise.all(pages.map((p) => p.evaluate(() => (window as any).__seen as string | null)));
+    /** Status of a real fetch of `url` from page `i`. */
+    const statusFrom = (i: number, url: string) => pages[i].evaluate(async (u) => (await (window as any).__realFetch(u)).status as number, url);
+    try {
+      await gate('fail');
+      const failed = await pool.submit({ image, shape_type: '2', strength: '0.5', edits: [] });
+      expect(failed.envelope.error_code).not.toBe(0);
+      const urls = await seen();
+      const owner = urls.findIndex((u) => u);
+      expect(owner).toBeGreaterThanOrEqual(0);
+      // Never fetched, yet gone: the job withdrew its offer.
+      expect(await statusFrom(owner, urls[owner]!)).toBe(404);
+
+      await gate('hold');
+      const job = pool.submit({ image, shape_type: '2', strength: '0.5', edits: [] });
+      let live: Array<string | null> = [];
+      while (!live.some((u) => u)) {
+        await new Promise((r) => setTimeout(r, 50));
+        live = await seen();
+      }
+      const holder = live.findIndex((u) => u);
+      // The other pages ask for the live offer: 404, and it stays the job's.
+      for (let i = 0; i < pages.length; i++) if (i !== holder) expect(await statusFrom(i, live[holder]!)).toBe(404);
+      await pages[holder].evaluate(() => (window as any).__release());
+      const done = await job;
+      expect(done.envelope.error_code, JSON.stringify(done.envelope)).toBe(0);
+      expect(pool.restarts.page).toBe(0);
+    } finally {
+      await ungate();
+    }
+  });
+
   it('pages get the library files byte for byte (the 11 MB wasm and the model through interception)', async () => {
     const digest = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
     const got = await pool.pages[0]!.evaluate(async (paths: string[]) => {

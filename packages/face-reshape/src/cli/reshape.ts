@@ -239,6 +239,8 @@ export async function reshapeInPage(input: string, model: string | null, config:
     if (!got.ok) throw new Error(`${path} was not offered (${got.status})`);
     return new Uint8Array(await got.arrayBuffer());
   };
+  /** Object URLs made here, revoked once the reshaper is made (it keeps what it loaded from them). */
+  const urls: string[] = [];
   /** An object URL of the file at `path`, from the origin's Cache Storage (fetched and put there on the first run of this version). */
   const keptUrl = async (path: string, version: string): Promise<string> => {
     const cache = await caches.open('face-reshape-assets');
@@ -251,7 +253,9 @@ export async function reshapeInPage(input: string, model: string | null, config:
       for (const old of await cache.keys()) if (old.url !== key && new URL(old.url).pathname === path) await cache.delete(old);
       res = got;
     }
-    return URL.createObjectURL(await res.blob());
+    const url = URL.createObjectURL(await res.blob());
+    urls.push(url);
+    return url;
   };
   let warning: string | undefined;
   try {
@@ -269,11 +273,15 @@ export async function reshapeInPage(input: string, model: string | null, config:
         }
       }
       try {
-        w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: config.backend });
-      } catch (e: any) {
-        if (config.backend !== 'webgpu' || e?.code !== 'WEBGPU_UNAVAILABLE') throw e;
-        warning = `${e.message} Falling back to the CPU warp (--backend cpu).`;
-        w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: 'cpu' });
+        try {
+          w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: config.backend });
+        } catch (e: any) {
+          if (config.backend !== 'webgpu' || e?.code !== 'WEBGPU_UNAVAILABLE') throw e;
+          warning = `${e.message} Falling back to the CPU warp (--backend cpu).`;
+          w.__cliReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: 'cpu' });
+        }
+      } finally {
+        for (const url of urls) URL.revokeObjectURL(url);
       }
     }
     const image = await bytesOf(input);

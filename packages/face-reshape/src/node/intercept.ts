@@ -9,48 +9,63 @@ import type { AssetTable } from './assets.js';
  *
  * Fetch.fulfillRequest takes its body as base64 (the protocol has no other way to hand Chromium
  * bytes). puppeteer's `respond()` encodes with `btoa` over a string, about 1.8 s for the 11 MB wasm
- * and 0.9 s for the model, on every page start; here Node's Buffer encodes (~60 ms), and each file's
- * encoding is kept for the process (a pool opens pages again; the CLI encodes while Chromium starts).
+ * and 0.9 s for the model, on every page start; here Node's Buffer encodes (~60 ms). The library's two
+ * big files are read and encoded once per runtime (LibraryFiles: a pool opens pages again; the CLI
+ * reads them while Chromium starts); every other file is read and encoded when it is asked for.
  */
 
 /** How intercepted answers went out: `slow` counts those that fell back to puppeteer's respond() (see fulfil). */
 export const fulfilCounts = { fast: 0, slow: 0 };
 
-interface Body {
+interface Read {
+  bytes: Buffer;
   base64: string;
-  /** Bytes, as read (the file may have changed since it was looked up). */
-  length: number;
+  type: string;
 }
 
-interface Encoded {
-  mtimeMs: number;
-  size: number;
-  body: Promise<Body>;
-}
+/**
+ * The library's big files (the wasm and the model), read once when a runtime starts and kept until
+ * it closes, with their base64. Pages are answered with exactly these bytes, and the CLI's profile
+ * names its kept copy by the hash of the same Buffers (profile.ts): a file replaced on disk meanwhile
+ * changes neither, until the next runtime reads it again.
+ */
+export class LibraryFiles {
+  private readonly files = new Map<string, Promise<Read | null>>();
 
-/** Files by path, base64-encoded once (re-read when the file changed on disk). */
-const encoded = new Map<string, Encoded>();
+  /** `paths`: URL paths of `assets`' files. A file that cannot be read is null here, and asked for like any other. */
+  constructor(paths: readonly string[], assets: AssetTable) {
+    for (const path of paths) {
+      const asset = assets.lookup(path);
+      const read =
+        asset && 'file' in asset
+          ? readFile(asset.file).then(
+              (bytes) => ({ bytes, base64: bytes.toString('base64'), type: asset.type }),
+              () => null,
+            )
+          : Promise.resolve(null);
+      this.files.set(path, read);
+    }
+  }
 
-async function encodeFile(file: string): Promise<Body> {
-  const bytes = await readFile(file);
-  return { base64: bytes.toString('base64'), length: bytes.length };
-}
+  /** The file read for `path`: undefined for a path not kept, null for a file that could not be read. */
+  get(path: string): Promise<Read | null> | undefined {
+    return this.files.get(path);
+  }
 
-/** The base64 body of a file asset, from the process-wide cache. */
-export function fileBase64(asset: { file: string; size: number; mtimeMs: number }): Promise<Body> {
-  const hit = encoded.get(asset.file);
-  if (hit && hit.mtimeMs === asset.mtimeMs && hit.size === asset.size) return hit.body;
-  const body = encodeFile(asset.file);
-  encoded.set(asset.file, { mtimeMs: asset.mtimeMs, size: asset.size, body });
-  body.catch(() => encoded.delete(asset.file));
-  return body;
-}
+  /** Every kept file's bytes by path, or null when one could not be read. */
+  async bytes(): Promise<Map<string, Buffer> | null> {
+    const out = new Map<string, Buffer>();
+    for (const [path, read] of [...this.files]) {
+      const r = await read;
+      if (!r) return null;
+      out.set(path, r.bytes);
+    }
+    return out;
+  }
 
-/** Starts encoding these paths' files now (e.g. the wasm and the model while Chromium launches). */
-export function preEncode(assets: AssetTable, paths: string[]): void {
-  for (const path of paths) {
-    const asset = assets.lookup(path);
-    if (asset && 'file' in asset) fileBase64(asset).catch(() => {});
+  /** Lets the 16 MB (and their base64) go: the runtime closed. */
+  clear(): void {
+    this.files.clear();
   }
 }
 
@@ -92,21 +107,23 @@ async function fulfil(req: HTTPRequest, status: number, type: string, base64: st
   });
 }
 
-/** Answers one intercepted request: own-origin GETs from the offers, then the asset table; 404 otherwise; other origins refused. */
-export async function answer(req: HTTPRequest, own: boolean, assets: AssetTable, offers: Offers): Promise<void> {
+/** Answers one intercepted request: own-origin GETs from the offers, then the library's kept files, then the asset table; 404 otherwise; other origins refused. */
+export async function answer(req: HTTPRequest, own: boolean, assets: AssetTable, offers: Offers, library: LibraryFiles): Promise<void> {
   if (!own) return req.abort('blockedbyclient');
   const path = new URL(req.url()).pathname;
   if (req.method() === 'GET') {
     const offered = offers.take(path);
     if (offered) return fulfil(req, 200, offered.type, offered.body.toString('base64'), offered.body.length);
+    const kept = await library.get(path);
+    if (kept) return fulfil(req, 200, kept.type, kept.base64, kept.bytes.length);
     const asset = assets.lookup(path);
     if (asset && 'document' in asset) {
       const body = Buffer.from(asset.document);
       return fulfil(req, 200, asset.type, body.toString('base64'), body.length);
     }
     if (asset) {
-      const body = await fileBase64(asset);
-      return fulfil(req, 200, asset.type, body.base64, body.length);
+      const body = await readFile(asset.file);
+      return fulfil(req, 200, asset.type, body.toString('base64'), body.length);
     }
   }
   const body = Buffer.from('not found');

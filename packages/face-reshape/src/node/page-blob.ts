@@ -14,21 +14,23 @@ export async function readPageBlob(page: Page, property: string, via?: CDPSessio
   const cdp = via ?? (await page.createCDPSession());
   const expression = `window[${JSON.stringify(property)}]`;
   let objectId: string | undefined;
+  let stream: string | undefined;
   try {
     const { result } = await cdp.send('Runtime.evaluate', { expression });
     objectId = result.objectId;
     if (!objectId) throw new Error('the page kept no output');
     const { uuid } = await cdp.send('IO.resolveBlob', { objectId });
-    const stream = `blob:${uuid}`;
+    stream = `blob:${uuid}`;
     const parts: Buffer[] = [];
     for (;;) {
       const chunk = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
       parts.push(Buffer.from(chunk.data, chunk.base64Encoded ? 'base64' : 'utf8'));
       if (chunk.eof) break;
     }
-    await cdp.send('IO.close', { handle: stream });
     return Buffer.concat(parts);
   } finally {
+    // Closed on failure too: an open stream holds its Blob for as long as the page lives (a pool page lives long).
+    if (stream) await cdp.send('IO.close', { handle: stream }).catch(() => {});
     if (objectId) await cdp.send('Runtime.releaseObject', { objectId }).catch(() => {});
     await cdp.send('Runtime.evaluate', { expression: `${expression} = undefined` }).catch(() => {});
     if (!via) await cdp.detach().catch(() => {});

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LIBRARY_ROOT, startRuntime, type Runtime, type RuntimePage } from './runtime.js';
+import { LIBRARY_FILES, startRuntime, type Runtime, type RuntimePage } from './runtime.js';
 
 /**
  * The CLI's persistent Chromium profile, so what Chromium caches on disk (Dawn's shader cache) outlives
@@ -95,18 +94,18 @@ export function acquireProfile(options: { disabled?: boolean; env?: NodeJS.Proce
 
 /**
  * The big files a page of the persistent profile keeps in its origin's Cache Storage (the CLI's page
- * code, reshapeInPage): the wasm binary and the model, by their path under the runtime's origin and
- * under LIBRARY_ROOT.
+ * code, reshapeInPage): the wasm binary and the model, by their path under the runtime's origin.
  */
-export const KEPT_ASSETS: ReadonlyArray<{ path: string; file: string }> = [
-  { path: '/dist/wasm/vision_wasm_internal.wasm', file: resolve(LIBRARY_ROOT, 'dist/wasm/vision_wasm_internal.wasm') },
-  { path: '/models/face_landmarker.task', file: resolve(LIBRARY_ROOT, 'models/face_landmarker.task') },
-];
+export const KEPT_ASSETS: ReadonlyArray<{ path: string }> = LIBRARY_FILES.map((path) => ({ path }));
 
-/** The kept files' version: a hash of their bytes (npm gives every installed file the same mtime, so no date tells two versions apart). */
-async function keptAssetsVersion(): Promise<string> {
+/**
+ * The kept files' version: a hash of their bytes, the very Buffers the runtime answers the page with
+ * (Runtime.libraryBytes), so what is kept under a version is what was hashed. No date or size tells
+ * two versions apart (npm gives every installed file the same mtime).
+ */
+export function keptAssetsVersion(files: ReadonlyArray<Buffer>): string {
   const hash = createHash('sha256');
-  for (const a of KEPT_ASSETS) hash.update(await readFile(a.file));
+  for (const bytes of files) hash.update(bytes);
   return hash.digest('hex').slice(0, 24);
 }
 
@@ -118,8 +117,6 @@ export type ProfiledRuntime = Omit<Runtime, 'newPage'> & { profile: ChromiumProf
 
 export async function startProfiledRuntime(options: { disabled?: boolean } = {}): Promise<ProfiledRuntime> {
   const profile = acquireProfile(options);
-  // Hashed while Chromium starts; a file that cannot be read just goes uncached.
-  const version = profile.dir ? keptAssetsVersion().catch(() => null) : Promise.resolve(null);
   let rt: Runtime;
   try {
     // Pages load from the one intercepted origin (no port, issue 14), the same on every run.
@@ -128,6 +125,13 @@ export async function startProfiledRuntime(options: { disabled?: boolean } = {})
     profile.release();
     throw e;
   }
+  // A file that could not be read just goes uncached.
+  const version = profile.dir
+    ? rt
+        .libraryBytes()
+        .then((files) => (files ? keptAssetsVersion(KEPT_ASSETS.map((a) => files.get(a.path)!)) : null))
+        .catch(() => null)
+    : Promise.resolve(null);
   return {
     ...rt,
     profile,

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Browser, Page } from 'puppeteer';
 import { AssetTable } from './assets.js';
 import { launchChromium } from './chromium.js';
-import { answer, Offers, preEncode } from './intercept.js';
+import { answer, LibraryFiles, Offers } from './intercept.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
 /**
@@ -26,6 +26,9 @@ export const LIBRARY_ROOT = dirname(require.resolve('webgpu-face-reshape/package
 
 /** tasks-vision as the library resolves it (it is the library's dependency, not this package's). */
 const TASKS_VISION_DIR = dirname(createRequire(resolve(LIBRARY_ROOT, 'package.json')).resolve('@mediapipe/tasks-vision'));
+
+/** The library's two big files (the wasm binary and the model), by URL path: read once per intercepting runtime (LibraryFiles). */
+export const LIBRARY_FILES = ['/dist/wasm/vision_wasm_internal.wasm', '/models/face_landmarker.task'] as const;
 
 const IMPORT_MAP = { imports: { '@mediapipe/tasks-vision': '/vendor/tasks-vision/vision_bundle.mjs' } };
 
@@ -69,6 +72,11 @@ export interface Runtime {
   /** The static server in 'http' mode; null with interception. */
   server: StaticServer | null;
   browser: Browser;
+  /**
+   * The bytes of LIBRARY_FILES by path, exactly as pages get them (read once, when the runtime
+   * started); null in 'http' mode or where one could not be read.
+   */
+  libraryBytes(): Promise<Map<string, Buffer> | null>;
   /** Opens the harness page; `requests` collects every URL the page asked for. */
   newPage(path?: string): Promise<RuntimePage>;
   close(): Promise<void>;
@@ -102,8 +110,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const intercept = options.assets === 'intercept';
   const server = intercept ? null : await startStaticServer(table);
   const assets = intercept ? new AssetTable(table) : null;
-  // The two big files are encoded for interception while Chromium starts.
-  if (assets) preEncode(assets, ['/dist/wasm/vision_wasm_internal.wasm', '/models/face_landmarker.task']);
+  // The two big files are read and encoded for interception while Chromium starts.
+  const library = assets ? new LibraryFiles(LIBRARY_FILES, assets) : null;
   let browser: Browser;
   try {
     const signals = options.handleSignals ?? true;
@@ -119,6 +127,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     origin,
     server,
     browser,
+    libraryBytes: async () => (library ? library.bytes() : null),
     async newPage(path = '/harness.html') {
       // A window of its own: a second tab in one window would be hidden, and Chromium slows hidden pages ~10×.
       const page = await browser.newPage({ type: 'window' });
@@ -133,7 +142,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         }
         const own = new URL(url).origin === origin;
         if (!own) foreignRequests.push(url);
-        if (assets) void answer(req, own, assets, offers).catch(() => {});
+        // A request left unanswered would hang the page's fetch for good: one that could not be
+        // answered (a file gone or unreadable, the answer refused) fails, as a network error would.
+        if (assets && library) void answer(req, own, assets, offers, library).catch(() => req.abort('failed').catch(() => {}));
       });
       // Functions passed to page.evaluate from code run by tsx keep esbuild's `__name(fn, "…")`
       // wrappers; give the page a no-op so those functions run there as written.
@@ -161,6 +172,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     },
     async close() {
       await browser.close().catch(() => {});
+      library?.clear();
       await server?.close();
     },
   };

@@ -472,7 +472,13 @@ function internalError(message: string): PoolResult {
 async function warmPage(config: PageConfig): Promise<{ warning?: string } | { error: string } | null> {
   const w = window as unknown as { lib: any; __serveReshaper?: any };
   try {
-    const modelAssetBuffer = config.model ? new Uint8Array(await (await fetch(config.model)).arrayBuffer()) : undefined;
+    let modelAssetBuffer: Uint8Array | undefined;
+    if (config.model) {
+      const got = await fetch(config.model);
+      // A missing offer answers 404 "not found": never hand that body to the library as the model.
+      if (!got.ok) throw new Error(`the custom model was not offered to this page (${config.model}: HTTP ${got.status})`);
+      modelAssetBuffer = new Uint8Array(await got.arrayBuffer());
+    }
     const opts = { maxFaces: 4, modelAssetBuffer };
     try {
       w.__serveReshaper = await w.lib.FaceReshaper.create({ ...opts, backend: config.backend });
