@@ -34,7 +34,7 @@ export interface AssetTableOptions {
   documents?: Record<string, string>;
 }
 
-export type Asset = { type: string; document: string } | { type: string; file: string; size: number; mtimeMs: number };
+export type Asset = { type: string; document: string } | { type: string; file: string; size: number };
 
 export class AssetTable {
   private readonly mounts: ReadonlyArray<readonly [string, string]>;
@@ -64,7 +64,7 @@ export class AssetTable {
       if (file !== dir && !file.startsWith(dir + sep)) return null;
       try {
         const st = statSync(file);
-        if (st.isFile()) return { type: TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', file, size: st.size, mtimeMs: st.mtimeMs };
+        if (st.isFile()) return { type: TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', file, size: st.size };
       } catch {
         /* not found */
       }

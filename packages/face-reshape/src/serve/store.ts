@@ -84,7 +84,6 @@ export class ResultStore {
     this.timer.unref();
   }
 
-  /** Bytes and count currently kept. */
   /** Always reachable (memory or a local folder); the Redis store's twin answers for its connection. */
   get available(): boolean {
     return true;
@@ -94,6 +93,7 @@ export class ResultStore {
     return true;
   }
 
+  /** Bytes and count currently kept. */
   get stats(): { count: number; bytes: number } {
     return { count: this.entries.size, bytes: this.total };
   }
