@@ -54,22 +54,16 @@ export class RenderStage {
     const upload = await this.renderer.render(source, d.width, d.height, d.warp);
     const renderMs = performance.now() - t0;
     this.frames++;
+    const { warp: _warp, overlapped, ...figures } = d;
     return {
+      ...figures,
       frame: this.frames,
-      timestampMs: d.timestampMs,
-      width: d.width,
-      height: d.height,
-      faces: d.faces,
-      detectMs: d.detectMs,
-      trackMs: d.trackMs,
-      fieldMs: d.fieldMs,
-      field: d.field,
       renderMs,
       totalMs: d.detectMs + d.trackMs + d.fieldMs + renderMs,
       backend: this.backend,
       upload,
       present: this.present,
-      overlapped: d.overlapped ?? false,
+      overlapped: overlapped ?? false,
     };
   }
 

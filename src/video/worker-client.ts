@@ -289,7 +289,7 @@ export class FrameWorkerClient {
     let snapshots = 0;
     for (const p of this.pending.values()) if (!p.frame) snapshots++;
     const open = this.inFlight + this.waiting.length + snapshots;
-    this.detectWorker?.terminate();
+    this.detectWorker.terminate();
     this.renderWorker?.terminate();
     this.detectWorker = null;
     this.renderWorker = null;
