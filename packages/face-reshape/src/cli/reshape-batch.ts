@@ -13,7 +13,7 @@ import {
 } from 'webgpu-face-reshape/compat';
 import { startProfiledRuntime, type ProfiledPage, type ProfiledRuntime } from '../node/profile.js';
 import { expandInputs } from './inputs.js';
-import { parseEditFlag, reshapeOnPage, type PageConfig } from './reshape.js';
+import { parseEditFlag, readModelFlag, reshapeOnPage, type PageConfig } from './reshape.js';
 
 /**
  * `face-reshape reshape IN... --out-dir DIR`: many images through one Chromium and one reshaper.
@@ -118,13 +118,7 @@ export async function runReshapeBatch(argv: string[], io: BatchIo = defaultIo): 
   let model: Buffer | null = null;
   try {
     edits = (values.edit ?? []).map(parseEditFlag);
-    if (values.model) {
-      try {
-        model = readFileSync(values.model);
-      } catch (e) {
-        throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the model ${values.model}: ${(e as Error).message}.`);
-      }
-    }
+    model = readModelFlag(values.model);
   } catch (e) {
     return usage((e as Error).message);
   }

@@ -129,6 +129,16 @@ function readInput(input: string, io: ReshapeCliIo): Buffer {
   }
 }
 
+/** [batch] exported: the bytes of `--model FILE` (null without it); INVALID_ARGUMENT when it cannot be read. */
+export function readModelFlag(file: string | undefined): Buffer | null {
+  if (!file) return null;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the model ${file}: ${(e as Error).message}.`);
+  }
+}
+
 /** Everything checked in Node before Chromium starts: arguments, then the cloud's byte-level checks. */
 function precheck(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): { bytes: Buffer; config: PageConfig; model: Buffer | null; out: string } {
   // [batch] the message names the batch form
@@ -145,18 +155,10 @@ function precheck(inputs: string[], opts: ReshapeCliOptions, io: ReshapeCliIo): 
   if (opts.out === '-' && opts.json) throw new FaceReshapeError('INVALID_ARGUMENT', '--out - writes the image to stdout, where --json would print too; use one of them.');
   if (opts.out !== '-') checkWritable(opts.out);
   checkCloudImage(bytes!);
-  let model: Buffer | null = null;
-  if (opts.model) {
-    try {
-      model = readFileSync(opts.model);
-    } catch (e) {
-      throw new FaceReshapeError('INVALID_ARGUMENT', `Cannot read the model ${opts.model}: ${(e as Error).message}.`);
-    }
-  }
   return {
     bytes: bytes!,
     out: opts.out,
-    model,
+    model: readModelFlag(opts.model),
     config: { shape_type: opts.shape, strength: opts.strength, edits, outputType, backend: (opts.backend as 'webgpu' | 'cpu') ?? 'webgpu' },
   };
 }
